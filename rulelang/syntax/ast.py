@@ -375,6 +375,7 @@ class Conjunct:
 
 @node
 class AppliesWhen:
+    keyword: Ident  # must read `applies`; checked by the checker
     conjuncts: tuple[Conjunct, ...]
     span: Span
 

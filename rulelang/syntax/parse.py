@@ -31,6 +31,9 @@ _CONTINUES_AFTER = {"{", ",", "(", "[", "==", "!=", "<", "<=", ">", ">=", "+", "
 _CONTINUES_BEFORE = {"}", ")", "]", ",", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/",
                      "union", "intersect", "minus", "and", "or", "in", "??", "=>", "then",
                      "else", "cite", "from", "until", "burden", ".", "with", "|", "when", "of"}
+# ...but these continue the line before only when indented more than its start,
+# so an agreement's own `cite` line is not taken for its previous clause's.
+_CONTINUES_WHEN_INDENTED = {"cite", "from", "until", "burden", "when", "of"}
 _OPENERS, _CLOSERS = {"(", "["}, {")", "]"}
 
 _TOKEN_TEXT = {"NAME": "a name", "STRING": "a string", "INT": "a whole number",
@@ -50,29 +53,51 @@ class _NewlinePostLexer:
         return self.literal_of.get(token.type)
 
     def process(self, stream):
-        depth = 0
+        depth = 0          # open ( and [
+        generics = 0       # open `set<` and `list<`
         pending = None
-        previous = None
+        previous = None    # the text that decides whether a newline continues
+        last = None
+        line_start = 0     # column where the current logical line began
+        block_start = False
         for token in stream:
             if token.type == "_NL":
-                if depth == 0 and previous is not None and self._text(previous) not in _CONTINUES_AFTER:
+                if depth == 0 and last is not None and previous not in _CONTINUES_AFTER:
                     pending = pending or token
+                elif previous == "{":
+                    block_start = True
                 continue
+            if block_start:
+                line_start, block_start = token.column, False
             text = self._text(token)
+            if previous == "." and text is not None and text.isidentifier():
+                # after a dot every word is a field name, keywords included (`d.returns_to`)
+                token = Token.new_borrow_pos("NAME", token.value, token)
+                text = None
+            if text == ">" and generics:
+                generics -= 1
+                text = "generic>"  # closes a type, continues nothing
+            elif text == "<" and last is not None and last.type == "NAME" and last in ("set", "list"):
+                generics += 1
             if pending is not None:
-                if text not in _CONTINUES_BEFORE:
+                continues = text in _CONTINUES_BEFORE and (
+                    text not in _CONTINUES_WHEN_INDENTED or token.column > line_start)
+                if not continues:
                     yield pending
+                    line_start = token.column
                 pending = None
+            elif last is None:
+                line_start = token.column
             if text in _OPENERS:
                 depth += 1
             elif text in _CLOSERS and depth > 0:
                 depth -= 1
             yield token
-            previous = token
-        if previous is not None:
+            previous, last = text, token
+        if last is not None:
             end = Token("_NL", "\n")
-            end.start_pos = end.end_pos = previous.end_pos
-            end.line, end.column = previous.end_line, previous.end_column
+            end.start_pos = end.end_pos = last.end_pos
+            end.line, end.column = last.end_line, last.end_column
             yield end
 
 
@@ -361,7 +386,9 @@ class _Builder(Transformer):
 
     @v_args(meta=True)
     def applies_when(self, meta, children):
-        return ast.AppliesWhen(conjuncts=tuple(children), span=self._span(meta))
+        keyword, *conjuncts = children
+        return ast.AppliesWhen(keyword=self._ident(keyword), conjuncts=tuple(conjuncts),
+                               span=self._span(meta))
 
     @v_args(meta=True)
     def conjunct(self, meta, children):

@@ -1,0 +1,138 @@
+"""The embedding API: load a policy, check rules, evaluate records."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from rulelang.diagnostics import Diagnostic, Diagnostics
+from rulelang.errors import (ConflictError, RecordError, RuleEvaluationError, RuleSyntaxError,
+                             RuleTypeError)
+
+
+def _refs(target):
+    from rulelang.pipeline import module_refs
+    from rulelang.semantics.resolve import ModuleRef
+
+    if isinstance(target, os.PathLike):
+        return module_refs(os.fspath(target))
+    if not isinstance(target, str):
+        raise TypeError(f"expected a path, `stdlib:NAME` or rule text, not {type(target).__name__}")
+    looks_like_text = "\n" in target or "{" in target or not target.strip()
+    if target.startswith("stdlib:") or (not looks_like_text and Path(target).exists()):
+        return module_refs(target)
+    if not looks_like_text:
+        return module_refs(target)  # a path that does not exist: reported as unreadable
+    return [ModuleRef(text=target, name="<string>")]
+
+
+def check(target) -> list[Diagnostic]:
+    """Parse and check rules (a path, `stdlib:NAME`, or rule text). Never raises
+    for the user's mistakes: they come back as Diagnostic values."""
+    from rulelang.pipeline import build
+
+    diags = Diagnostics()
+    build(_refs(target), diags)
+    return list(diags)
+
+
+def load(target) -> "Policy":
+    """A checked policy, ready to evaluate. Raises RuleSyntaxError or
+    RuleTypeError (with `.diagnostics`) if the rules have errors."""
+    from rulelang.pipeline import build
+
+    diags = Diagnostics()
+    program = build(_refs(target), diags)
+    if program is None:
+        raise RuleSyntaxError(_summary(diags, "syntax"), list(diags))
+    if diags.has_errors:
+        raise RuleTypeError(_summary(diags, "type"), list(diags))
+    return Policy(program, [d for d in diags])
+
+
+def _summary(diags: Diagnostics, kind: str) -> str:
+    first = diags.errors[0]
+    where = f" at {first.span.location()}" if first.span else ""
+    more = len(diags.errors) - 1
+    return f"{kind} error{where}: {first.message}" + (f" (and {more} more)" if more else "")
+
+
+class Policy:
+    """Checked rules: the agreements and programmes of the loaded modules."""
+
+    def __init__(self, program, warnings: list[Diagnostic]) -> None:
+        self.program = program
+        self.warnings = warnings
+
+    @property
+    def agreements(self) -> list[str]:
+        return [a.name for a in self.program.agreements]
+
+    def evaluate(self, record: dict, as_of: _dt.date | str | None = None,
+                 assume: str | None = None, agreements: Iterable[str] | None = None) -> list:
+        """Decisions (one per agreement) for one record, as a dict of JSON values.
+        Raises RecordError for an invalid record, ConflictError when exceptions conflict."""
+        from rulelang.records import InvalidRecord, validate_dict
+
+        result = validate_dict(record, self._input_type())
+        if isinstance(result, InvalidRecord):
+            raise RecordError(result.describe(), result.case, result.field)
+        return self._decide(result.value, as_of, assume, agreements)
+
+    def evaluate_many(self, records: Iterable[dict], as_of=None, assume=None,
+                      agreements: Iterable[str] | None = None) -> Iterator:
+        """For each record, in order: its list of Decisions, or an InvalidRecord
+        (the batch goes on). Streams: records are read one at a time."""
+        from rulelang.records import InvalidRecord, validate_dict
+
+        record_type = self._input_type()
+        for index, record in enumerate(records, 1):
+            result = validate_dict(record, record_type, f"record {index}")
+            if isinstance(result, InvalidRecord):
+                yield result
+                continue
+            try:
+                yield self._decide(result.value, as_of, assume, agreements)
+            except (ConflictError, RuleEvaluationError) as error:
+                yield InvalidRecord(result.case, result.position, None, str(error),
+                                    error.diagnostics[0].code if error.diagnostics else "RL0602")
+
+    def _input_type(self):
+        if self.program.input_type is None:
+            raise RuleTypeError("these rules declare no `input` record, so they cannot evaluate one")
+        return self.program.input_type
+
+    def _decide(self, value: dict, as_of, assume, agreements) -> list:
+        from rulelang.interpret import Evaluation
+        from rulelang.pipeline import runtime_diagnostic
+        from rulelang.runtime import EvaluationError
+
+        if isinstance(as_of, str):
+            as_of = _dt.date.fromisoformat(as_of)
+        if assume not in (None, "in_force"):
+            raise ValueError("assume must be None or 'in_force'")
+        chosen = self._select(agreements)
+        evaluation = Evaluation(self.program, value, as_of or value[self.program.as_of_field], assume)
+        try:
+            return [evaluation.decision(a) for a in chosen]
+        except EvaluationError as error:
+            diagnostic = runtime_diagnostic(error)
+            cls = ConflictError if error.code == "RL0601" else RuleEvaluationError
+            raise cls(error.message, [diagnostic]) from None
+
+    def _select(self, names: Iterable[str] | None) -> list:
+        if names is None:
+            return list(self.program.agreements)
+        wanted = list(names)
+        chosen = [a for a in self.program.agreements if a.name in wanted]
+        unknown = set(wanted) - {a.name for a in chosen}
+        if unknown:
+            raise KeyError(f"no agreement named {', '.join(sorted(unknown))}")
+        return chosen
+
+    def run_tests(self) -> list:
+        from rulelang.interpret import run_test
+
+        return [run_test(self.program, t) for t in self.program.tests]

@@ -1,0 +1,46 @@
+"""ISO 3166-1 alpha-3 country codes, from pycountry (loaded on first use)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rulelang.diagnostics import did_you_mean
+
+
+@lru_cache(maxsize=1)
+def _codes() -> dict[str, str]:
+    import pycountry
+
+    return {c.alpha_3: c.name for c in pycountry.countries}
+
+
+def is_country(code: str) -> bool:
+    return code in _codes()
+
+
+def name_of(code: str) -> str:
+    return _codes().get(code, code)
+
+
+def suggest(code: str) -> str | None:
+    """A "did you mean" for a mistyped code: an alpha-3 close in spelling, or the
+    alpha-3 of a country whose alpha-2 code or name was written instead."""
+    import pycountry
+
+    upper = code.upper()
+    if upper in _codes():
+        return f"country codes are upper case: `{upper}`"
+    if len(code) == 2:
+        found = pycountry.countries.get(alpha_2=upper)
+        if found is not None:
+            return f"`{code}` is an alpha-2 code; the alpha-3 code is `{found.alpha_3}`"
+    try:
+        found = pycountry.countries.lookup(code)
+        return f"did you mean `{found.alpha_3}` ({found.name})?"
+    except LookupError:
+        pass
+    hint = did_you_mean(upper, _codes())
+    if hint:
+        close = hint.split("`")[1]
+        return f"did you mean `{close}` ({_codes()[close]})?"
+    return None

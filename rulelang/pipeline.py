@@ -1,0 +1,52 @@
+"""The one module that knows the order of the passes and when to stop.
+
+parse (inside resolve) → check → evaluate. Callers get a Program and the
+diagnostics; nothing here prints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rulelang.diagnostics import Diagnostic, Diagnostics, Label, Severity
+from rulelang.runtime import EvaluationError
+from rulelang.semantics import resolve
+from rulelang.semantics.program import Program
+
+STDLIB_ALL = ("stdlib:all", "stdlib:", "stdlib:*")
+LIBRARY_MODULES = {"common"}  # shared definitions, not agreements of their own
+
+
+def module_refs(spec: str) -> list[resolve.ModuleRef]:
+    """What a command-line argument names: a file, a directory of `.rules`
+    files, `stdlib:NAME`, or `stdlib:all` (every shipped agreement)."""
+    if spec in STDLIB_ALL:
+        return [_stdlib_ref(n) for n in resolve.stdlib_names() if n not in LIBRARY_MODULES]
+    if spec.startswith(resolve.STDLIB_PREFIX):
+        return [_stdlib_ref(spec[len(resolve.STDLIB_PREFIX):])]
+    path = Path(spec)
+    if path.is_dir():
+        return [resolve.ModuleRef(path=p, name=str(p)) for p in sorted(path.glob("*" + resolve.EXTENSION))
+                if p.stem not in LIBRARY_MODULES or path.resolve() != resolve.stdlib_dir().resolve()]
+    return [resolve.ModuleRef(path=path, name=spec)]
+
+
+def _stdlib_ref(name: str) -> resolve.ModuleRef:
+    path = resolve.stdlib_path(name)
+    return resolve.ModuleRef(path=path, name=resolve.display_name(path))
+
+
+def build(refs: list[resolve.ModuleRef], diags: Diagnostics) -> Program | None:
+    """Parse and check; None when a module does not parse (checking it would only
+    cascade), else the Program, whose diagnostics may still hold errors."""
+    from rulelang.semantics.check import check
+
+    roots = resolve.load_modules(refs, diags)
+    if diags.has_errors:
+        return None
+    return check(roots, diags)
+
+
+def runtime_diagnostic(error: EvaluationError) -> Diagnostic:
+    labels = tuple(Label(span, message) for span, message in error.labels)
+    return Diagnostic(error.code, Severity.ERROR, error.message, error.span, labels, error.help)

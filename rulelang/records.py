@@ -1,0 +1,374 @@
+"""Case records: reading JSON, JSONL and CSV, and validating them against the
+program's input record type.
+
+Reading streams (JSON arrays excepted): one record at a time, so memory does
+not grow with the input. A record that cannot be read or is invalid becomes
+an `InvalidRecord` at its position; it never stops the batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import json
+import math
+import re
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Iterator
+
+import attrs
+
+from rulelang import countries
+from rulelang.diagnostics import did_you_mean
+from rulelang.runtime import Duration, Unknown, make_duration
+from rulelang.semantics import types as T
+
+MAX_TEXT = 100_000          # characters in one text value
+MAX_ITEMS = 10_000          # items in one list or set
+MAX_DEPTH = 32              # nesting of lists and records
+MAX_LINE = 10_000_000       # characters in one JSONL line or CSV cell
+MAX_INT = 10**18
+FORMATS = ("jsonl", "json", "csv")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DURATION = re.compile(r"^\s*(\d+)\s+(days?|weeks?|months?|years?)\s*$")
+
+
+@attrs.frozen
+class RawRecord:
+    """One record as read: its position, and the parsed object or why it could not be."""
+    position: str                 # "line 7" or "row 3" or "item 2"
+    data: object = None
+    read_error: str | None = None
+    from_text: bool = False       # CSV: scalar cells are text to be converted by type
+
+
+@attrs.frozen
+class InvalidRecord:
+    case: str                     # the record's id, or its position
+    position: str
+    field: str | None
+    message: str
+    code: str = "RL0701"
+
+    def to_json(self) -> dict:
+        return {"case": self.case, "error": {"code": self.code, "field": self.field,
+                                             "message": self.message, "at": self.position}}
+
+    def describe(self) -> str:
+        where = f" field `{self.field}`:" if self.field else ""
+        return f"record {self.case} ({self.position}):{where} {self.message}"
+
+
+@attrs.frozen
+class ValidRecord:
+    case: str
+    position: str
+    value: dict
+    warnings: tuple[str, ...] = ()
+
+
+class _Invalid(Exception):
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+# ---- reading ---------------------------------------------------------------------
+
+def detect_format(path: str) -> str:
+    lower = path.lower()
+    if lower.endswith(".csv"):
+        return "csv"
+    if lower.endswith(".json"):
+        return "json"
+    return "jsonl"
+
+
+def read_records(stream: IO[bytes], fmt: str) -> Iterator[RawRecord]:
+    """Records from a binary stream in the given format, one at a time."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
+    try:
+        if fmt == "json":
+            yield from _read_json(text)
+        elif fmt == "csv":
+            yield from _read_csv(text)
+        else:
+            yield from _read_jsonl(text)
+    except UnicodeDecodeError as error:
+        yield RawRecord("end of input", read_error=f"the input is not UTF-8 text ({error.reason})")
+    finally:
+        text.detach()
+
+
+def _strict_json(line: str):
+    def reject_constant(name):
+        raise ValueError(f"{name} is not a JSON number")
+
+    def no_duplicates(pairs):
+        seen = {}
+        for key, value in pairs:
+            if key in seen:
+                raise ValueError(f"the key {key!r} appears twice")
+            seen[key] = value
+        return seen
+
+    return json.loads(line, parse_constant=reject_constant, object_pairs_hook=no_duplicates)
+
+
+def _read_jsonl(text: IO[str]) -> Iterator[RawRecord]:
+    line_no = 0
+    while True:
+        try:
+            line = text.readline(MAX_LINE + 1)
+        except UnicodeDecodeError as error:
+            yield RawRecord(f"line {line_no + 1}", read_error=f"not UTF-8 text ({error.reason})")
+            return
+        if not line:
+            return
+        line_no += 1
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            while line and not line.endswith("\n"):  # skip the rest of an over-long line
+                line = text.readline(MAX_LINE + 1)
+            yield RawRecord(f"line {line_no}", read_error=f"line longer than {MAX_LINE} characters")
+            continue
+        if not line.strip():
+            continue
+        try:
+            yield RawRecord(f"line {line_no}", data=_strict_json(line))
+        except (ValueError, RecursionError) as error:
+            yield RawRecord(f"line {line_no}", read_error=f"not valid JSON: {_json_message(error)}")
+
+
+def _json_message(error: Exception) -> str:
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    return str(error).split(": line")[0]
+
+
+def _read_json(text: IO[str]) -> Iterator[RawRecord]:
+    try:
+        data = _strict_json(text.read())
+    except (ValueError, RecursionError) as error:
+        yield RawRecord("item 1", read_error=f"not valid JSON: {_json_message(error)}")
+        return
+    items = data if isinstance(data, list) else [data]
+    for index, item in enumerate(items, 1):
+        yield RawRecord(f"item {index}", data=item)
+
+
+def _read_csv(text: IO[str]) -> Iterator[RawRecord]:
+    reader = csv.reader(text, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as error:
+        yield RawRecord("row 1", read_error=f"bad CSV: {error}")
+        return
+    row_no = 1
+    while True:
+        row_no += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield RawRecord(f"row {row_no}", read_error=f"bad CSV: {error}")
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            yield RawRecord(f"row {row_no}", read_error=f"has {len(row)} cells, the header has "
+                            f"{len(header)}")
+            continue
+        # an empty cell is an absent (unknown) field
+        yield RawRecord(f"row {row_no}", data={k: v for k, v in zip(header, row) if v != ""},
+                        from_text=True)
+
+
+# ---- validation ------------------------------------------------------------------------
+
+def record_id(raw: RawRecord) -> str:
+    data = raw.data
+    if isinstance(data, dict):
+        value = data.get("id")
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+            return str(value)[:200]
+    return raw.position
+
+
+def validate(raw: RawRecord, record_type: T.RecordType) -> ValidRecord | InvalidRecord:
+    case = record_id(raw)
+    if raw.read_error is not None:
+        return InvalidRecord(case, raw.position, None, raw.read_error, "RL0703")
+    if not isinstance(raw.data, dict):
+        return InvalidRecord(case, raw.position, None,
+                             f"a record must be a JSON object, not {_json_kind(raw.data)}")
+    warnings: list[str] = []
+    try:
+        value = _record(raw.data, record_type, "", raw.from_text, warnings, 0)
+    except _Invalid as error:
+        return InvalidRecord(case, raw.position, error.field, error.message)
+    except RecursionError:
+        return InvalidRecord(case, raw.position, None, "nested too deeply")
+    return ValidRecord(case, raw.position, value, tuple(warnings))
+
+
+def validate_dict(data: object, record_type: T.RecordType, position: str = "record") \
+        -> ValidRecord | InvalidRecord:
+    return validate(RawRecord(position, data=data), record_type)
+
+
+def _json_kind(value) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
+            int: "a number", float: "a number", type(None): "null"}.get(type(value), "a value")
+
+
+def _record(data: dict, record_type: T.RecordType, path: str, from_text: bool,
+            warnings: list, depth: int) -> dict:
+    if depth > MAX_DEPTH:
+        raise _Invalid(path.rstrip(".") or None, f"nested more than {MAX_DEPTH} levels deep")
+    for key in data:
+        if key not in record_type.fields:
+            hint = did_you_mean(str(key), record_type.fields)
+            warnings.append(f"unknown field `{path}{key}` is ignored" + (f" ({hint})" if hint else ""))
+    out = {}
+    for name, field_type in record_type.fields.items():
+        field_path = path + name
+        if name not in data or data[name] is None:
+            if not T.is_optional(field_type):
+                what = "is missing" if name not in data else "is null"
+                raise _Invalid(field_path, f"required field {what}")
+            out[name] = Unknown(frozenset({field_path}))
+            continue
+        out[name] = _value(data[name], T.strip(field_type), field_path, from_text, warnings, depth + 1)
+    return out
+
+
+def _value(value, type_: T.Type, path: str, from_text: bool, warnings: list, depth: int):
+    if from_text and isinstance(value, str) and not _is_text_type(type_):
+        value = _from_cell(value, type_, path)
+        from_text = False
+    if isinstance(type_, T.RecordType):
+        if not isinstance(value, dict):
+            raise _Invalid(path, f"expected an object ({type_.name}), got {_json_kind(value)}")
+        return _record(value, type_, path + ".", from_text, warnings, depth)
+    if isinstance(type_, (T.ListType, T.SetType)):
+        if not isinstance(value, list):
+            raise _Invalid(path, f"expected a list, got {_json_kind(value)}")
+        if len(value) > MAX_ITEMS:
+            raise _Invalid(path, f"has more than {MAX_ITEMS} items")
+        if depth > MAX_DEPTH:
+            raise _Invalid(path, f"nested more than {MAX_DEPTH} levels deep")
+        items = [_value(item, type_.elem, f"{path}[{i}]", from_text, warnings, depth + 1)
+                 for i, item in enumerate(value)]
+        return tuple(items) if isinstance(type_, T.ListType) else frozenset(items)
+    if isinstance(type_, T.EnumType):
+        if not isinstance(value, str):
+            raise _Invalid(path, f"expected one of {_members(type_)}, got {_json_kind(value)}")
+        if value not in type_.members:
+            hint = did_you_mean(value, type_.members)
+            raise _Invalid(path, f"`{_clip(value)}` is not a {type_.name}: expected one of "
+                           f"{_members(type_)}" + (f" ({hint})" if hint else ""))
+        return value
+    return _scalar(value, type_, path)
+
+
+def _scalar(value, type_: T.Type, path: str):
+    if type_ == T.BOOL:
+        if isinstance(value, bool):
+            return value
+        raise _Invalid(path, f"expected true or false, got {_json_kind(value)}")
+    if type_ == T.INT:
+        if isinstance(value, int) and not isinstance(value, bool):
+            if abs(value) > MAX_INT:
+                raise _Invalid(path, "number too large")
+            return value
+        if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_INT:
+            return int(value)
+        raise _Invalid(path, f"expected a whole number, got {_json_kind(value)}")
+    if type_ == T.DECIMAL:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise _Invalid(path, f"expected a number, got {_json_kind(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _Invalid(path, "expected a finite number")
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise _Invalid(path, f"`{_clip(str(value))}` is not a number") from None
+        if not number.is_finite() or abs(number) > MAX_INT:
+            raise _Invalid(path, "expected a finite number no larger than 10^18")
+        return number
+    if type_ == T.TEXT:
+        if not isinstance(value, str):
+            raise _Invalid(path, f"expected text, got {_json_kind(value)}")
+        if len(value) > MAX_TEXT:
+            raise _Invalid(path, f"text longer than {MAX_TEXT} characters")
+        return value
+    if type_ == T.DATE:
+        if not isinstance(value, str) or not _DATE.match(value):
+            raise _Invalid(path, f"expected a date as YYYY-MM-DD, got {_clip(json.dumps(value))}")
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            raise _Invalid(path, f"{value} is not a real date") from None
+    if type_ == T.COUNTRY:
+        if not isinstance(value, str):
+            raise _Invalid(path, f"expected a country code, got {_json_kind(value)}")
+        if not countries.is_country(value):
+            hint = countries.suggest(value) if len(value) < 60 else None
+            raise _Invalid(path, f"`{_clip(value)}` is not an ISO 3166-1 alpha-3 country code"
+                           + (f" ({hint})" if hint else ""))
+        return value
+    if type_ == T.DURATION:
+        match = _DURATION.match(value) if isinstance(value, str) else None
+        if match is None:
+            raise _Invalid(path, "expected a duration such as \"14 days\"")
+        return make_duration(int(match.group(1)), match.group(2))
+    raise _Invalid(path, f"values of type {type_} cannot be read from records")
+
+
+def _is_text_type(type_: T.Type) -> bool:
+    return type_ in (T.TEXT, T.DATE, T.COUNTRY, T.DURATION) or isinstance(type_, T.EnumType)
+
+
+def _from_cell(cell: str, type_: T.Type, path: str):
+    """A CSV cell: scalars written plainly, lists and records as JSON text."""
+    if type_ == T.BOOL:
+        lowered = cell.strip().lower()
+        if lowered in ("true", "false"):
+            return lowered == "true"
+        raise _Invalid(path, f"expected true or false, got `{_clip(cell)}`")
+    if type_ == T.INT:
+        if re.fullmatch(r"\s*-?\d{1,19}\s*", cell):
+            return int(cell)
+        raise _Invalid(path, f"expected a whole number, got `{_clip(cell)}`")
+    if type_ == T.DECIMAL:
+        return cell.strip()
+    try:
+        return _strict_json(cell)
+    except (ValueError, RecursionError):
+        raise _Invalid(path, "expected JSON text in this CSV cell") from None
+
+
+def _members(type_: T.EnumType) -> str:
+    return ", ".join(type_.members)
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def open_input(path: str) -> IO[bytes]:
+    import sys
+
+    if path == "-":
+        return sys.stdin.buffer
+    return Path(path).open("rb")
+
+
+# `Duration` is re-exported for code that converts values back to JSON.
+__all__ = ["Duration", "FORMATS", "InvalidRecord", "RawRecord", "ValidRecord", "detect_format",
+           "open_input", "read_records", "validate", "validate_dict"]

@@ -1,0 +1,129 @@
+"""Values and helpers shared by the interpreter and generated code.
+
+Values: bool, int, Decimal, str (text, country codes, enum members), date,
+Duration, dict (records), frozenset (sets), tuple (lists), and Unknown for a
+fact that is absent. Unknown remembers which facts it came from, so a
+decision can say what is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal, localcontext
+
+import attrs
+
+DECIMAL_PLACES = 28  # significant digits of decimal division
+
+
+@attrs.frozen
+class Unknown:
+    """An unknown value and the facts (field paths) whose absence made it so."""
+    facts: frozenset = frozenset()
+
+    def __bool__(self) -> bool:  # an Unknown must never be used as a Python truth value
+        raise TypeError("rulelang internal error: Unknown used as a Python bool")
+
+    def __or__(self, other: "Unknown") -> "Unknown":
+        return Unknown(self.facts | other.facts)
+
+
+def is_unknown(value) -> bool:
+    return type(value) is Unknown
+
+
+def unknown_of(*values) -> Unknown:
+    facts = frozenset()
+    for value in values:
+        if type(value) is Unknown:
+            facts |= value.facts
+    return Unknown(facts)
+
+
+@attrs.frozen(order=False)
+class Duration:
+    """A length of time: whole months plus days. `1 year` is 12 months.
+
+    Month arithmetic is calendar arithmetic (python-dateutil): 31 January + 1
+    month is the last day of February. Days and months are not comparable with
+    each other (is 30 days less than a month?), so comparing a duration in days
+    with one in months is an error rather than a guess.
+    """
+    months: int = 0
+    days: int = 0
+
+    def __str__(self) -> str:
+        parts = []
+        if self.months:
+            years, months = divmod(self.months, 12)
+            if years and not months:
+                parts.append(f"{years} year" + ("s" if years != 1 else ""))
+            else:
+                parts.append(f"{self.months} month" + ("s" if self.months != 1 else ""))
+        if self.days or not parts:
+            parts.append(f"{self.days} day" + ("s" if self.days != 1 else ""))
+        return " ".join(parts)
+
+
+UNIT_DAYS = {"day": 1, "days": 1, "week": 7, "weeks": 7}
+UNIT_MONTHS = {"month": 1, "months": 1, "year": 12, "years": 12}
+DURATION_UNITS = sorted(UNIT_DAYS) + sorted(UNIT_MONTHS)
+
+
+def make_duration(amount: int, unit: str) -> Duration:
+    if unit in UNIT_DAYS:
+        return Duration(0, amount * UNIT_DAYS[unit])
+    return Duration(amount * UNIT_MONTHS[unit], 0)
+
+
+class EvaluationError(Exception):
+    """A failure while evaluating well-typed rules on a record (e.g. a conflict)."""
+
+    def __init__(self, code: str, message: str, span=None, labels=(), help=None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.span, self.labels, self.help = code, message, span, labels, help
+
+
+def add_duration(date: _dt.date, duration: Duration, sign: int = 1) -> _dt.date:
+    from dateutil.relativedelta import relativedelta
+
+    return date + relativedelta(months=sign * duration.months, days=sign * duration.days)
+
+
+def compare_durations(a: Duration, b: Duration, span=None) -> int:
+    if a.months == 0 and b.months == 0:
+        return (a.days > b.days) - (a.days < b.days)
+    if a.days == 0 and b.days == 0:
+        return (a.months > b.months) - (a.months < b.months)
+    raise EvaluationError("RL0309", f"cannot compare {a} with {b}: days and months are not "
+                          "comparable", span, help="compare dates instead, e.g. `a <= b + 1 year`")
+
+
+def divide(a, b, span=None):
+    if b == 0:
+        raise EvaluationError("RL0602", "division by zero", span)
+    with localcontext() as ctx:
+        ctx.prec = DECIMAL_PLACES
+        return Decimal(a) / Decimal(b)
+
+
+# ---- Kleene logic ---------------------------------------------------------------
+
+def k_not(a):
+    return a if type(a) is Unknown else not a
+
+
+def k_and(a, b):
+    if a is False or b is False:
+        return False
+    if a is True and b is True:
+        return True
+    return unknown_of(a, b)
+
+
+def k_or(a, b):
+    if a is True or b is True:
+        return True
+    if a is False and b is False:
+        return False
+    return unknown_of(a, b)

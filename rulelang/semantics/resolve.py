@@ -1,0 +1,176 @@
+"""Imports: find, read and parse every module a program needs, once each.
+
+Entry point: `load_modules(roots, diags) -> list[LoadedModule]` (the roots,
+each with its imports linked). Reports missing imports, unreadable files and
+import cycles; names are resolved later, by the checker, per module scope.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+
+from rulelang.diagnostics import Diagnostics, Label
+from rulelang.resources import stdlib_dir
+from rulelang.span import Source
+from rulelang.syntax import ast
+from rulelang.syntax.parse import parse
+
+STDLIB_PREFIX = "stdlib:"
+EXTENSION = ".rules"
+MAX_IMPORT_DEPTH = 32
+
+
+@attrs.define(eq=False)
+class LoadedModule:
+    key: str                      # canonical identity: a resolved path, or "<string>"
+    source: Source
+    module: ast.Module | None     # None when the file has syntax errors
+    directory: Path | None        # where its own relative imports are looked up
+    imports: list["LoadedModule"] = attrs.Factory(list)
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+
+@attrs.define
+class ModuleRef:
+    """What the user named on the command line or in `rulelang.load`."""
+    path: Path | None = None
+    text: str | None = None
+    name: str = "<string>"
+
+
+def stdlib_path(name: str) -> Path:
+    return stdlib_dir() / (name if name.endswith(EXTENSION) else name + EXTENSION)
+
+
+def stdlib_names() -> list[str]:
+    return sorted(p.stem for p in stdlib_dir().glob("*" + EXTENSION))
+
+
+def display_name(path: Path) -> str:
+    """stdlib files are shown as `stdlib/NAME.rules`, others as given."""
+    try:
+        return "stdlib/" + str(path.resolve().relative_to(stdlib_dir().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_source(path: Path, diags: Diagnostics, name: str | None = None) -> Source | None:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        diags.error("RL0004", f"cannot read `{name or path}`: {error.strerror or error}")
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        diags.error("RL0004", f"`{name or path}` is not UTF-8 text (bad byte at offset {error.start})",
+                    help="save the rule file as UTF-8")
+        return None
+    return Source(name or display_name(path), text)
+
+
+class _Loader:
+    def __init__(self, diags: Diagnostics) -> None:
+        self.diags = diags
+        self.loaded: dict[str, LoadedModule] = {}
+        self.in_progress: list[str] = []
+
+    def load_path(self, path: Path, display: str | None = None) -> LoadedModule | None:
+        key = str(path.resolve())
+        if key in self.loaded:
+            return self.loaded[key]
+        source = read_source(path, self.diags, display)
+        if source is None:
+            return None
+        return self._load(key, source, path.resolve().parent)
+
+    def load_text(self, text: str, name: str) -> LoadedModule:
+        return self._load(f"<{name}>", Source(name, text), Path.cwd())
+
+    def _load(self, key: str, source: Source, directory: Path) -> LoadedModule:
+        module = parse(source, self.diags)
+        loaded = LoadedModule(key=key, source=source, module=module, directory=directory)
+        self.loaded[key] = loaded
+        if module is None:
+            return loaded
+        self.in_progress.append(key)
+        for decl in module.decls:
+            if isinstance(decl, ast.Import):
+                target = self._import(loaded, decl)
+                if target is not None:
+                    loaded.imports.append(target)
+        self.in_progress.pop()
+        return loaded
+
+    def _import(self, importer: LoadedModule, decl: ast.Import) -> LoadedModule | None:
+        path = self._find(importer, decl)
+        if path is None:
+            return None
+        key = str(path.resolve())
+        if key in self.in_progress:
+            chain = self.in_progress[self.in_progress.index(key):] + [key]
+            names = " → ".join(Path(k).name for k in chain)
+            self.diags.error("RL0104", f"import cycle: {names}", decl.span,
+                             help="move the shared definitions into a module both can import")
+            return None
+        if len(self.in_progress) >= MAX_IMPORT_DEPTH:
+            self.diags.error("RL0104", f"imports nested deeper than {MAX_IMPORT_DEPTH} modules",
+                             decl.span)
+            return None
+        return self.load_path(path)
+
+    def _find(self, importer: LoadedModule, decl: ast.Import) -> Path | None:
+        target = decl.target
+        candidates: list[Path] = []
+        if target.startswith(STDLIB_PREFIX):
+            candidates.append(stdlib_path(target[len(STDLIB_PREFIX):]))
+        elif decl.is_path:
+            candidates.append((importer.directory or Path.cwd()) / target)
+        else:
+            if importer.directory is not None:
+                candidates.append(importer.directory / (target + EXTENSION))
+            candidates.append(stdlib_path(target))
+        for candidate in candidates:
+            if candidate.is_file():
+                return candidate
+        shown = ", ".join(str(c) for c in candidates)
+        self.diags.error("RL0103", f"cannot find module `{target}`", decl.span,
+                         help=f"looked for {shown}")
+        return None
+
+
+def load_modules(refs: list[ModuleRef], diags: Diagnostics) -> list[LoadedModule]:
+    """Load the given root modules and everything they import."""
+    loader = _Loader(diags)
+    roots = []
+    for ref in refs:
+        if ref.text is not None:
+            roots.append(loader.load_text(ref.text, ref.name))
+        elif ref.path is not None:
+            module = loader.load_path(ref.path, None if ref.name == "<string>" else ref.name)
+            if module is not None:
+                roots.append(module)
+    return roots
+
+
+def all_modules(roots: list[LoadedModule]) -> list[LoadedModule]:
+    """Every module reachable from the roots, imports before importers."""
+    order: list[LoadedModule] = []
+    seen: set[str] = set()
+
+    def visit(module: LoadedModule) -> None:
+        if module.key in seen:
+            return
+        seen.add(module.key)
+        for imported in module.imports:
+            visit(imported)
+        order.append(module)
+
+    for root in roots:
+        visit(root)
+    return order
