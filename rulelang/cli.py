@@ -121,8 +121,9 @@ def run(policy, cases, fmt, as_of, assume, explain, agreements, input_format) ->
     policy_obj = Policy(program, [])
     writer = _TableWriter(explain) if fmt == "table" else _JsonWriter(fmt, explain)
     invalid = 0
-    with stream:
+    with stream, _progress(stream, cases) as advance:
         for raw in read_records(stream, input_format or detect_format(cases)):
+            advance()
             checked = validate(raw, program.input_type)
             for warning in getattr(checked, "warnings", ()):
                 click.echo(f"warning: record {checked.case} ({checked.position}): {warning}", err=True)
@@ -141,6 +142,41 @@ def run(policy, cases, fmt, as_of, assume, explain, agreements, input_format) ->
     if invalid:
         click.echo(f"{invalid} record(s) could not be evaluated; see the errors above", err=True)
     sys.exit(EXIT_USER if invalid else EXIT_OK)
+
+
+class _progress:
+    """A progress bar on stderr for long inputs read from a file on a terminal."""
+
+    MIN_BYTES = 1 << 20
+
+    def __init__(self, stream, name: str) -> None:
+        import os
+
+        self.stream, self.bar, self.count = stream, None, 0
+        try:
+            size = os.fstat(stream.fileno()).st_size
+        except (OSError, AttributeError, ValueError):
+            size = 0
+        if size >= self.MIN_BYTES and _use_color(sys.stderr) and name != "-":
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True, console=None, redirect_stdout=False)
+            self.task = self.bar.add_task(f"deciding {name}", total=size)
+
+    def __enter__(self):
+        if self.bar is None:
+            return lambda: None
+        self.bar.start()
+
+        def advance() -> None:
+            self.count += 1
+            if self.count % 500 == 0:
+                self.bar.update(self.task, completed=self.stream.tell())
+        return advance
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _choose(program, names):
@@ -221,7 +257,8 @@ class _TableWriter:
 
     def error(self, invalid) -> None:
         self.counts["error"] = self.counts.get("error", 0) + 1
-        self.rows.append((invalid.case, "—", "—", "error", "", invalid.message))
+        field = f"{invalid.field}: " if invalid.field else ""
+        self.rows.append((invalid.case, "—", "—", "error", "", field + invalid.message))
 
     def _flush(self) -> None:
         from rich.table import Table
@@ -366,6 +403,24 @@ def list_(paths, on) -> None:
     for info in program.agreements:
         table.add_row(info.name, info.kind, info.status_on(on), ", ".join(info.parties), info.title or "")
     Console().print(table)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--out", type=click.Path(file_okay=False), required=True,
+              help="Directory for the Markdown pages (one per agreement).")
+def doc(paths, out) -> None:
+    """Write a Markdown page for each agreement, generated from its rules."""
+    from pathlib import Path
+
+    from rulelang.docgen import agreement_page
+
+    program = _load_or_exit(paths)
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    for info in program.agreements:
+        (folder / f"{info.name}.md").write_text(agreement_page(info), encoding="utf-8")
+        click.echo(f"wrote {folder / (info.name + '.md')}")
 
 
 def main() -> None:

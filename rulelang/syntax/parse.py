@@ -105,7 +105,7 @@ class _NewlinePostLexer:
 def _parser() -> tuple[lark.Lark, _NewlinePostLexer]:
     postlex = _NewlinePostLexer()
     parser = lark.Lark(grammar_text(), parser="lalr", lexer="basic", postlex=postlex,
-                       propagate_positions=True, maybe_placeholders=True)
+                       propagate_positions=True, maybe_placeholders=True, cache=True)
     for terminal in parser.terminals:
         if isinstance(terminal.pattern, lark.lexer.PatternStr):
             postlex.literal_of[terminal.name] = terminal.pattern.value
