@@ -20,12 +20,21 @@ def _refs(target):
         return module_refs(os.fspath(target))
     if not isinstance(target, str):
         raise TypeError(f"expected a path, `stdlib:NAME` or rule text, not {type(target).__name__}")
-    looks_like_text = "\n" in target or "{" in target or not target.strip()
-    if target.startswith("stdlib:") or (not looks_like_text and Path(target).exists()):
+    looks_like_text = "\n" in target or "{" in target or not target.strip() or (
+        # one line of rules (`rule x: bool = true`), not a file name
+        " " in target.strip() and not target.strip().endswith(".rules") and not _exists(target))
+    if target.startswith("stdlib:") or (not looks_like_text and _exists(target)):
         return module_refs(target)
     if not looks_like_text:
         return module_refs(target)  # a path that does not exist: reported as unreadable
     return [ModuleRef(text=target, name="<string>")]
+
+
+def _exists(path: str) -> bool:
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):  # a name too long for the OS, a NUL byte
+        return False
 
 
 def check(target) -> list[Diagnostic]:
@@ -65,6 +74,7 @@ class Policy:
     def __init__(self, program, warnings: list[Diagnostic]) -> None:
         self.program = program
         self.warnings = warnings
+        self._compiled = None
 
     @property
     def agreements(self) -> list[str]:
@@ -94,7 +104,7 @@ class Policy:
                 yield result
                 continue
             try:
-                yield self._decide(result.value, as_of, assume, agreements)
+                yield self._decide(result.value, as_of, assume, agreements, trace=False)
             except (ConflictError, RuleEvaluationError) as error:
                 yield InvalidRecord(result.case, result.position, None, str(error),
                                     error.diagnostics[0].code if error.diagnostics else "RL0602")
@@ -104,7 +114,18 @@ class Policy:
             raise RuleTypeError("these rules declare no `input` record, so they cannot evaluate one")
         return self.program.input_type
 
-    def _decide(self, value: dict, as_of, assume, agreements) -> list:
+    @property
+    def compiled(self):
+        """The policy compiled to Python (built on first use)."""
+        if self._compiled is None:
+            from rulelang.backends.python import compile_program
+
+            self._compiled = compile_program(self.program)
+        return self._compiled
+
+    def _decide(self, value: dict, as_of, assume, agreements, trace: bool = True) -> list:
+        """Decisions for a validated record: with traces from the interpreter (the
+        reference), without from the compiled program (the same decisions, faster)."""
         from rulelang.interpret import Evaluation
         from rulelang.pipeline import runtime_diagnostic
         from rulelang.runtime import EvaluationError
@@ -114,8 +135,12 @@ class Policy:
         if assume not in (None, "in_force"):
             raise ValueError("assume must be None or 'in_force'")
         chosen = self._select(agreements)
-        evaluation = Evaluation(self.program, value, as_of or value[self.program.as_of_field], assume)
         try:
+            if not trace:
+                names = None if agreements is None else [a.name for a in chosen]
+                return self.compiled.decide(value, as_of, assume, names)
+            evaluation = Evaluation(self.program, value, as_of or value[self.program.as_of_field],
+                                    assume)
             return [evaluation.decision(a) for a in chosen]
         except EvaluationError as error:
             diagnostic = runtime_diagnostic(error)

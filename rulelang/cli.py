@@ -128,7 +128,7 @@ def run(policy, cases, fmt, as_of, assume, explain, agreements, input_format) ->
             for warning in getattr(checked, "warnings", ()):
                 click.echo(f"warning: record {checked.case} ({checked.position}): {warning}", err=True)
             if hasattr(checked, "value"):
-                decisions = _decide(policy_obj, checked, as_of, assume, chosen)
+                decisions = _decide(policy_obj, checked, as_of, assume, chosen, trace=explain)
                 if not isinstance(decisions, list):
                     checked = decisions
             if not hasattr(checked, "value"):
@@ -190,12 +190,12 @@ def _choose(program, names):
     return list(names)
 
 
-def _decide(policy, checked, as_of, assume, chosen):
+def _decide(policy, checked, as_of, assume, chosen, trace: bool = True):
     from rulelang.errors import RuleEvaluationError
     from rulelang.records import InvalidRecord
 
     try:
-        return policy._decide(checked.value, as_of, assume, chosen)
+        return policy._decide(checked.value, as_of, assume, chosen, trace=trace)
     except RuleEvaluationError as error:
         diagnostic = error.diagnostics[0] if error.diagnostics else None
         where = f" ({diagnostic.span.location()})" if diagnostic and diagnostic.span else ""

@@ -22,6 +22,13 @@ def name_of(code: str) -> str:
     return _codes().get(code, code)
 
 
+# Codes in common use that are not ISO 3166-1 (EU, IOC/FIFA sports codes): each
+# would otherwise get a misleading "did you mean" (UK -> UKR) or none at all.
+_NOT_ISO = {"UK": "GBR", "EL": "GRC", "GER": "DEU", "SUI": "CHE", "NED": "NLD", "POR": "PRT",
+            "GUA": "GTM", "HON": "HND", "ESA": "SLV", "CRC": "CRI", "RSA": "ZAF", "DEN": "DNK",
+            "CHI": "CHL", "PAR": "PRY", "URU": "URY", "HAI": "HTI", "NCA": "NIC", "BIZ": "BLZ"}
+
+
 def suggest(code: str) -> str | None:
     """A "did you mean" for a mistyped code: an alpha-3 close in spelling, or the
     alpha-3 of a country whose alpha-2 code or name was written instead."""
@@ -34,6 +41,9 @@ def suggest(code: str) -> str | None:
         found = pycountry.countries.get(alpha_2=upper)
         if found is not None:
             return f"`{code}` is an alpha-2 code; the alpha-3 code is `{found.alpha_3}`"
+    if upper in _NOT_ISO:
+        alpha_3 = _NOT_ISO[upper]
+        return f"`{code}` is not an ISO code; did you mean `{alpha_3}` ({_codes()[alpha_3]})?"
     try:
         found = pycountry.countries.lookup(code)
         return f"did you mean `{found.alpha_3}` ({found.name})?"

@@ -18,7 +18,7 @@ import attrs
 
 from rulelang.decision import Decision, Unestablished, to_json_value
 from rulelang.runtime import (Duration, EvaluationError, Unknown, add_duration, compare_durations,
-                              divide, k_not, unknown_of)
+                              default_logic, divide, same_value, unknown_of)
 from rulelang.semantics import program as P
 from rulelang.semantics import types as T
 from rulelang.syntax import ast
@@ -143,7 +143,7 @@ class Evaluation:
         if cond is False:
             return self.eval(expr.else_, env)
         a, b = self.eval(expr.then, env), self.eval(expr.else_, env)
-        return a if _same_value(a, b) else unknown_of(cond, a, b)
+        return a if same_value(a, b) else unknown_of(cond, a, b)
 
     def _eval_Let(self, expr, env):
         return self.eval(expr.body, {**env, expr.var.name: self.eval(expr.value, env)})
@@ -232,34 +232,8 @@ class Evaluation:
             lambda: self.eval(rule.default, {}) if default_active else Unknown(frozenset()))
 
     def _with_exceptions(self, exceptions: list, base):
-        """Default logic: the value of the exceptions that fire, else `base()`."""
-        fired, unsure = [], []
-        for exc in exceptions:
-            if not exc.clause.window.active(self.as_of):
-                continue
-            cond = self.eval(exc.cond, {})
-            if cond is True:
-                fired.append((exc, self._exception_value(exc)))
-            elif type(cond) is Unknown:
-                unsure.append((exc, cond))
-        distinct = []
-        for exc, value in fired:
-            if not any(_same_value(value, v) for _, v in distinct):
-                distinct.append((exc, value))
-        if len(distinct) > 1:
-            (a, va), (b, vb) = distinct[:2]
-            raise EvaluationError(
-                "RL0601", f"exceptions `{a.name}` and `{b.name}` both apply and give different "
-                f"values ({_show(va)} and {_show(vb)})", b.span, labels=[(a.span, "this one applies too")],
-                help=f"make one an exception `of` the other to say which wins")
-        value = distinct[0][1] if distinct else base()
-        for exc, cond in unsure:
-            if not _same_value(self._exception_value(exc), value):
-                return unknown_of(cond, value)
-        return value
-
-    def _exception_value(self, exc: P.RuleExceptionInfo):
-        return self._with_exceptions(exc.children, lambda: self.eval(exc.value, {}))
+        return default_logic(exceptions, base, self.as_of,
+                             lambda exc: self.eval(exc.cond, {}), lambda exc: self.eval(exc.value, {}))
 
     # ---- agreements -------------------------------------------------------------------
 
@@ -301,7 +275,7 @@ class Evaluation:
         if status != "in_force" and self.assume != "in_force":
             return done("not_in_force")
 
-        scope_false, scope_unknown = False, frozenset()
+        scope_unknown = None  # None: no unknown conjunct (an Unknown may name no facts)
         for conjunct in info.conjuncts:
             if not conjunct.clause.window.active(as_of):
                 trace.append(_step(conjunct.step, None, conjunct.clause, conjunct.span,
@@ -311,29 +285,28 @@ class Evaluation:
             trace.append(_step(conjunct.step, value, conjunct.clause, conjunct.span,
                                text=conjunct.expr.span))
             if value is False:
-                scope_false = True
-            elif type(value) is Unknown:
-                scope_unknown |= value.facts
-        if scope_false:
-            return done("not_applicable")
+                # the first condition that fails decides; later ones are not evaluated
+                return done("not_applicable")
+            if type(value) is Unknown:
+                scope_unknown = (scope_unknown or frozenset()) | value.facts
 
-        held, unestablished, state_unknown = [], [], frozenset()
+        held, unestablished, state_unknown = [], [], None
         for exc in info.exceptions:
             value = self._exception_holds(exc, trace, unestablished)
             if value is True:
                 held.append(exc.name)
             elif type(value) is Unknown:
                 if exc.clause.burden == P.STATE:
-                    state_unknown |= value.facts
+                    state_unknown = (state_unknown or frozenset()) | value.facts
                 else:
                     unestablished.append(Unestablished(exc.name, tuple(sorted(value.facts))))
         exceptions, unestablished = tuple(held), tuple(unestablished)
-        if scope_unknown:
+        if scope_unknown is not None:
             return done("undetermined", exceptions=exceptions, missing=tuple(sorted(scope_unknown)),
                         unestablished=unestablished)
         if held:
             return done("exempt", exceptions=exceptions, unestablished=unestablished)
-        if state_unknown:
+        if state_unknown is not None:
             return done("undetermined", missing=tuple(sorted(state_unknown)), unestablished=unestablished)
         returns_to = None
         if info.returns_to is not None:
@@ -387,16 +360,6 @@ def _ordered(items):
     if isinstance(items, frozenset):
         return sorted(items, key=lambda v: (str(type(v)), repr(v)))
     return items
-
-
-def _same_value(a, b) -> bool:
-    if type(a) is Unknown or type(b) is Unknown:
-        return type(a) is type(b)
-    return a == b and (type(a) is bool) == (type(b) is bool)
-
-
-def _show(value) -> str:
-    return str(to_json_value(value))
 
 
 def _step(name: str, value, clause: P.Clause, span, note: str | None = None, text=None) -> dict:
@@ -538,6 +501,6 @@ def _explain_failure(evaluation: Evaluation, expr, value) -> str:
     if isinstance(expr, ast.Binary) and expr.op in ("==", "!=", "<", "<=", ">", ">=", "in", "not in"):
         left = evaluation.eval(expr.left, {})
         right = evaluation.eval(expr.right, {})
-        return (f"`{shown}` is false: the left side is {_show(left)}, "
-                f"the right side is {_show(right)}")
+        return (f"`{shown}` is false: the left side is {to_json_value(left)}, "
+                f"the right side is {to_json_value(right)}")
     return f"`{shown}` is false"

@@ -25,7 +25,11 @@ def module_refs(spec: str) -> list[resolve.ModuleRef]:
     if spec.startswith(resolve.STDLIB_PREFIX):
         return [_stdlib_ref(spec[len(resolve.STDLIB_PREFIX):])]
     path = Path(spec)
-    if path.is_dir():
+    try:
+        is_dir = path.is_dir()
+    except OSError:  # a name too long for the OS: reported when the file cannot be read
+        is_dir = False
+    if is_dir:
         return [resolve.ModuleRef(path=p, name=str(p)) for p in sorted(path.glob("*" + resolve.EXTENSION))
                 if p.stem not in LIBRARY_MODULES or path.resolve() != resolve.stdlib_dir().resolve()]
     return [resolve.ModuleRef(path=path, name=spec)]
@@ -44,7 +48,12 @@ def build(refs: list[resolve.ModuleRef], diags: Diagnostics) -> Program | None:
     roots = resolve.load_modules(refs, diags)
     if diags.has_errors:
         return None
-    return check(roots, diags)
+    try:
+        return check(roots, diags)
+    except RecursionError:  # the checker follows references between definitions recursively
+        diags.error("RL0105", "definitions refer to one another too deeply to check",
+                    help="shorten the chain of constants, rules or functions that use one another")
+        return None
 
 
 def runtime_diagnostic(error: EvaluationError) -> Diagnostic:

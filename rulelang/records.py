@@ -144,6 +144,14 @@ def _read_jsonl(text: IO[str]) -> Iterator[RawRecord]:
 def _json_message(error: Exception) -> str:
     if isinstance(error, RecursionError):
         return "nested too deeply"
+    if isinstance(error, json.JSONDecodeError):
+        one_line = "\n" not in error.doc.rstrip("\r\n")   # a JSONL line: only the column matters
+        where = f"column {min(error.pos, len(error.doc.rstrip())) + 1}" if one_line else \
+            f"line {error.lineno}, column {error.colno}"
+        message = error.msg.removesuffix(" at")
+        if message.startswith("Invalid control character"):
+            message = "a string is not closed on its line"
+        return f"{message} at {where}"
     return str(error).split(": line")[0]
 
 

@@ -127,3 +127,52 @@ def k_or(a, b):
     if a is False and b is False:
         return False
     return unknown_of(a, b)
+
+
+def same_value(a, b) -> bool:
+    """Equal as rulelang values: unknown only equals unknown; true is not 1."""
+    if type(a) is Unknown or type(b) is Unknown:
+        return type(a) is type(b)
+    return a == b and (type(a) is bool) == (type(b) is bool)
+
+
+def default_logic(exceptions, base, as_of, cond, value):
+    """A rule's value under its exceptions (shared by every backend).
+
+    `exceptions` are RuleExceptionInfo nodes (each with `children`), `base()`
+    the value when none fires, `cond(exc)` / `value(exc)` evaluate a node's
+    condition and value. The exceptions that fire must agree (else a conflict
+    error naming two of them); an exception whose condition is unknown makes
+    the result unknown only if firing would change it.
+    """
+    fired, unsure = [], []
+    for exc in exceptions:
+        if not exc.clause.window.active(as_of):
+            continue
+        c = cond(exc)
+        if c is True:
+            fired.append((exc, _exception_value(exc, as_of, cond, value)))
+        elif type(c) is Unknown:
+            unsure.append((exc, c))
+    distinct = []
+    for exc, v in fired:
+        if not any(same_value(v, w) for _, w in distinct):
+            distinct.append((exc, v))
+    if len(distinct) > 1:
+        from rulelang.decision import to_json_value
+
+        (a, va), (b, vb) = distinct[:2]
+        raise EvaluationError(
+            "RL0601", f"exceptions `{a.name}` and `{b.name}` both apply and give different values "
+            f"({to_json_value(va)} and {to_json_value(vb)})", b.span,
+            labels=[(a.span, "this one applies too")],
+            help="make one an exception `of` the other to say which wins")
+    result = distinct[0][1] if distinct else base()
+    for exc, c in unsure:
+        if not same_value(_exception_value(exc, as_of, cond, value), result):
+            return unknown_of(c, result)
+    return result
+
+
+def _exception_value(exc, as_of, cond, value):
+    return default_logic(exc.children, lambda: value(exc), as_of, cond, value)

@@ -220,7 +220,7 @@ class Checker:
         candidates = list(T.PRIMITIVES) + ["set", "list"] + [
             n for n in self.scope.names() if isinstance(self.scope.lookup(n)[0], (ast.EnumDecl, ast.RecordDecl))]
         self.diags.error("RL0106", f"unknown type `{name}`", texpr.span,
-                         help=did_you_mean(name, candidates))
+                         help=did_you_mean(name, candidates) or _TYPE_ALIASES.get(name.lower()))
         return T.ERROR
 
     # ---- per-declaration checks ------------------------------------------------------------
@@ -293,7 +293,8 @@ class Checker:
         seen: dict[type, object] = {}
         for mod in mods:
             if type(mod) in seen and not isinstance(mod, ast.Cite):
-                self.diags.error("RL0401", "this clause already has one", mod.span,
+                keyword = mod.span.text.split()[0]
+                self.diags.error("RL0401", f"this clause already has a `{keyword}`", mod.span,
                                  labels=[Label(seen[type(mod)].span, "first given here")])
                 continue
             seen[type(mod)] = mod
@@ -415,7 +416,10 @@ class Checker:
             if isinstance(item, (ast.Parties, ast.ReturnsTo, ast.Consequence, ast.Timeline,
                                  ast.AppliesWhen)):
                 if type(item) in singles:
-                    self.diags.error("RL0401", "this agreement already has this clause", item.span,
+                    keyword = "applies when" if isinstance(item, ast.AppliesWhen) else \
+                        item.span.text.split()[0]
+                    self.diags.error("RL0401", f"this {decl.kind} already has a `{keyword}` clause",
+                                     item.span,
                                      labels=[Label(singles[type(item)].span, "first given here")])
                     continue
                 singles[type(item)] = item
@@ -598,7 +602,8 @@ class Checker:
 
     def _infer_IntLit(self, expr, expected):
         if abs(expr.value) > MAX_INT:
-            self.diags.error("RL0206", f"{expr.value} is larger than rulelang's limit of 10^18",
+            shown = expr.span.text if len(expr.span.text) <= 40 else expr.span.text[:40] + "…"
+            self.diags.error("RL0206", f"{shown} is larger than rulelang's limit of 10^18",
                              expr.span)
             return T.ERROR
         return T.INT
@@ -618,11 +623,13 @@ class Checker:
     def _infer_DurationLit(self, expr, expected):
         if expr.unit not in DURATION_UNITS:
             self.diags.error("RL0203", f"`{expr.unit}` is not a unit of time", expr.span,
-                             help=did_you_mean(expr.unit, DURATION_UNITS) or
+                             help=did_you_mean(expr.unit, [u for u in DURATION_UNITS
+                                                           if u.endswith("s") == (expr.amount != 1)]) or
                              "units are days, weeks, months and years")
             return T.ERROR
         if expr.amount > 100_000:
-            self.diags.error("RL0206", f"{expr.amount} {expr.unit} is longer than rulelang allows",
+            shown = f"{expr.amount} {expr.unit}" if expr.amount < 10**40 else expr.span.text[:40] + "…"
+            self.diags.error("RL0206", f"{shown} is longer than rulelang allows",
                              expr.span)
             return T.ERROR
         self.program.durations[expr] = make_duration(expr.amount, expr.unit)
@@ -786,7 +793,9 @@ class Checker:
                                                           if isinstance(self.scope.lookup(n)[0], ast.DefDecl)]
                                                    + list(BUILTINS)))
             else:
-                self.diags.error("RL0308", f"`{name}` is not a function", expr.func.span)
+                self.used.add(decl)
+                self.diags.error("RL0308", f"`{name}` is not a function", expr.func.span,
+                                 help=f"`{name}` is a value: write it without `(...)`")
             return T.ERROR
         self._refer(decl)
         refs[expr] = P.Ref("def", decl)
@@ -1107,6 +1116,14 @@ class Checker:
                 if isinstance(decl, (ast.ConstDecl, ast.DefDecl)) and decl not in self.used:
                     self.diags.warning("RL0109", f"`{decl.name.name}` is never used", decl.name.span,
                                        help="remove it, or use it")
+
+
+# Type names from other languages, for a help line where no spelling is close.
+_TYPE_ALIASES = {alias: f"rulelang calls this type `{name}`" for name, aliases in {
+    "int": ("integer", "long", "number"), "decimal": ("float", "double", "real", "numeric", "money"),
+    "text": ("string", "str", "char", "varchar"), "bool": ("boolean",), "date": ("datetime",),
+    "duration": ("interval", "timedelta", "period"), "country": ("nation", "iso3"),
+}.items() for alias in aliases}
 
 
 def _arithmetic(op: str, x: T.Type, y: T.Type) -> T.Type | None:

@@ -62,8 +62,8 @@ def display_name(path: Path) -> str:
 def read_source(path: Path, diags: Diagnostics, name: str | None = None) -> Source | None:
     try:
         data = path.read_bytes()
-    except OSError as error:
-        diags.error("RL0004", f"cannot read `{name or path}`: {error.strerror or error}")
+    except (OSError, ValueError) as error:  # ValueError: a NUL byte in the name
+        diags.error("RL0004", f"cannot read `{name or path}`: {getattr(error, 'strerror', None) or error}")
         return None
     try:
         text = data.decode("utf-8-sig")
@@ -81,7 +81,10 @@ class _Loader:
         self.in_progress: list[str] = []
 
     def load_path(self, path: Path, display: str | None = None) -> LoadedModule | None:
-        key = str(path.resolve())
+        try:
+            key = str(path.resolve())
+        except (OSError, ValueError):  # a NUL byte or a name too long: reported by read_source
+            key = str(path)
         if key in self.loaded:
             return self.loaded[key]
         source = read_source(path, self.diags, display)

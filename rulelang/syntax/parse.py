@@ -15,7 +15,7 @@ import lark
 from lark import Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from rulelang.diagnostics import Diagnostics
+from rulelang.diagnostics import Diagnostics, Label
 from rulelang.resources import grammar_text
 from rulelang.span import Source, Span
 from rulelang.syntax import ast
@@ -137,8 +137,29 @@ def parse(source: Source, diags: Diagnostics) -> ast.Module | None:
             continue
         if failed:
             return None
+        if _too_deep(tree, source, diags):
+            return None
         return _Builder(source).transform(tree)
     return None
+
+
+# Deeper trees would exhaust Python's stack in the builder, checker or interpreter.
+MAX_NESTING = 200
+
+
+def _too_deep(tree: lark.Tree, source: Source, diags: Diagnostics) -> bool:
+    stack = [(tree, 1)]
+    while stack:  # iterative: the tree may be far deeper than the Python stack
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            start = getattr(node.meta, "start_pos", 0)
+            end = source.text.find("\n", start)
+            diags.error("RL0001", f"expression nested more than {MAX_NESTING} levels deep",
+                        Span(source, start, end if end > start else max(start + 1, len(source.text))),
+                        help="split it into named rules, or use `in {...}` for long `or` chains")
+            return True
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, lark.Tree))
+    return False
 
 
 def _error_offset(error: UnexpectedInput, text: str) -> int:
@@ -183,12 +204,15 @@ def _report(error: UnexpectedInput, source: Source, diags: Diagnostics) -> None:
                 f"unexpected character U+{ord(char):04X}"
         diags.error(code, msg, Span(source, pos, min(pos + 1, len(text))), help=help)
         return
-    if isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken)
-                                           and error.token.type == "$END"):
+    if isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken) and (
+            error.token.type == "$END" or _is_final_newline(error.token, text))):
         end = len(text)
+        opened = _unclosed_bracket(text)
+        labels = [Label(Span(source, opened, opened + 1), "opened here")] if opened is not None else []
+        help = (f"close the `{text[opened]}` with `{_CLOSING[text[opened]]}`" if opened is not None
+                else _expected_help(_accepted(error)))
         diags.error("RL0003", "the file ends in the middle of a declaration",
-                    Span(source, max(0, end - 1), end),
-                    help=_expected_help(getattr(error, "expected", set())))
+                    Span(source, max(0, end - 1), end), labels=labels, help=help)
         return
     assert isinstance(error, UnexpectedToken)
     token = error.token
@@ -197,16 +221,62 @@ def _report(error: UnexpectedInput, source: Source, diags: Diagnostics) -> None:
     end = min(end, max(len(text), start + 1))
     shown = "end of line" if token.type == "_NL" else f"`{token.value}`"
     diags.error("RL0001", f"unexpected {shown}", Span(source, start, end),
-                help=_expected_help(error.expected))
+                help=_expected_help(_accepted(error)))
+
+
+_CLOSING = {"{": "}", "(": ")", "[": "]"}
+
+
+def _is_final_newline(token: Token, text: str) -> bool:
+    """The newline the post-lexer adds at the end of the file (nothing but comments follow)."""
+    return token.type == "_NL" and re.fullmatch(r"(\s|#[^\n]*)*", text[token.start_pos or 0:]) is not None
+
+
+def _unclosed_bracket(text: str) -> int | None:
+    """The offset of the innermost bracket still open at the end of the text."""
+    stack: list[int] = []
+    for match in re.finditer(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|[{}()\[\]]', text):
+        if match.group() in _CLOSING:
+            stack.append(match.start())
+        elif match.group() in ("}", ")", "]") and stack:
+            stack.pop()
+    return stack[-1] if stack else None
+
+
+_EXPRESSION_START = {"ALL", "ANY", "COUNT", "DATE", "DECIMAL", "FALSE", "IF", "INT", "LBRACE", "LET",
+                     "LPAR", "LSQB", "MATCH", "MINUS", "NAME", "NOT", "STRING", "TRUE"}
+
+
+def _accepted(error: UnexpectedInput) -> set[str]:
+    """The tokens the parser would take here. LALR's lookahead sets merge the
+    contexts that share a state (`_sep` in enums and set literals); asking the
+    parser itself is exact."""
+    expected = set(getattr(error, "expected", ()) or ())
+    interactive = getattr(error, "interactive_parser", None)
+    if interactive is not None:
+        try:
+            expected = set(interactive.accepts()) or expected
+        except Exception:  # noqa: BLE001 — a help line must never turn a syntax error into a crash
+            pass
+    return expected
 
 
 def _expected_help(expected: set[str]) -> str | None:
-    names = sorted({describe_terminal(t) for t in expected if not t.startswith("__")})
+    expected = set(expected)
+    if {"INT", "LPAR", "LSQB", "NAME"} <= expected:
+        expected = (expected - _EXPRESSION_START) | {"an expression"}
+    names = sorted({describe_terminal(t) if t != "an expression" else t
+                    for t in expected if not t.startswith("__")})
     if not names:
         return None
     if len(names) > 8:
         names = names[:8] + ["..."]
     return "expected " + ", ".join(names)
+
+
+def _int(token: Token) -> int:
+    # int() refuses more than 4300 digits; Decimal has no limit (the checker rejects the value)
+    return int(token) if len(token) <= 4000 else int(Decimal(str(token)))
 
 
 def _unquote(token: Token) -> str:
@@ -524,7 +594,7 @@ class _Builder(Transformer):
 
     @v_args(meta=True)
     def int_lit(self, meta, children):
-        return ast.IntLit(value=int(children[0]), span=self._span(meta))
+        return ast.IntLit(value=_int(children[0]), span=self._span(meta))
 
     @v_args(meta=True)
     def decimal_lit(self, meta, children):
@@ -540,7 +610,7 @@ class _Builder(Transformer):
 
     @v_args(meta=True)
     def duration_lit(self, meta, children):
-        return ast.DurationLit(amount=int(children[0]), unit=str(children[1]), span=self._span(meta))
+        return ast.DurationLit(amount=_int(children[0]), unit=str(children[1]), span=self._span(meta))
 
     @v_args(meta=True)
     def true_lit(self, meta, children):

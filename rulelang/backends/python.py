@@ -1,0 +1,680 @@
+"""Compile a checked program to Python: the fast path for `run` and `evaluate_many`.
+
+The interpreter (interpret.py) is the specification; this backend must give
+the same decision fields on every record (tests/test_backends.py checks it
+with Hypothesis). It emits Python source for one module and compiles it under
+the rule file's name. The source never contains user text: identifiers are
+generated (`r3`, `v12`), and every literal that is not a small integer or an
+identifier-shaped name (field, enum member, country code) lives in the
+constant table `K`. Types decide where an unknown value can occur; only there
+does the generated code test for `Unknown`, so fully known paths run as plain
+Python.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+from rulelang import runtime as R
+from rulelang.decision import Decision, Unestablished
+from rulelang.semantics import program as P
+from rulelang.semantics import types as T
+from rulelang.syntax import ast
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_PY_OPS = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "in": "in",
+           "not in": "not in", "*": "*", "union": "|", "intersect": "&", "minus": "-"}
+
+
+def _name_literal(text: str) -> str:
+    """A field, member or country name as a Python string literal (identifier-shaped only)."""
+    if not _IDENT.match(text):
+        raise ValueError(f"refusing to emit non-identifier {text!r}")
+    return repr(text)
+
+
+class _Source:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, indent: int, line: str) -> None:
+        self.lines.append("    " * indent + line)
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+class _Compiler:
+    def __init__(self, program: P.Program) -> None:
+        self.program = program
+        self.types = program.types
+        self.refs = program.refs
+        self.constants: list = []
+        self._constant_index: dict = {}
+        self.src = _Source()
+        self.counter = 0
+        self.rule_ids: dict = {}
+        self.def_ids: dict = {}
+        self.const_ids: dict = {}
+        self.agreement_ids: dict = {}
+        self.pending: list = []       # (kind, decl) still to emit
+        self.static_consts: dict = {}
+        self._static_memo: dict = {}
+
+    # ---- names and constants ---------------------------------------------------------
+
+    def fresh(self, prefix: str = "v") -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def const(self, value) -> str:
+        key = (type(value), value) if _hashable(value) else id(value)
+        if key not in self._constant_index:
+            self._constant_index[key] = len(self.constants)
+            self.constants.append(value)
+        return f"K[{self._constant_index[key]}]"
+
+    def rule_fn(self, decl) -> str:
+        if decl not in self.rule_ids:
+            self.rule_ids[decl] = len(self.rule_ids)
+            self.pending.append(("rule", decl))
+        return f"rule{self.rule_ids[decl]}"
+
+    def def_fn(self, decl) -> str:
+        if decl not in self.def_ids:
+            self.def_ids[decl] = len(self.def_ids)
+            self.pending.append(("def", decl))
+        return f"def{self.def_ids[decl]}"
+
+    def const_fn(self, decl) -> str:
+        if decl not in self.const_ids:
+            self.const_ids[decl] = len(self.const_ids)
+            self.pending.append(("const", decl))
+        return f"const{self.const_ids[decl]}"
+
+    def agreement_fn(self, info) -> str:
+        if info.decl not in self.agreement_ids:
+            self.agreement_ids[info.decl] = len(self.agreement_ids)
+            self.pending.append(("agreement", info))
+        return f"decide{self.agreement_ids[info.decl]}"
+
+    # ---- what may be unknown -------------------------------------------------------------
+
+    def maybe_unknown(self, expr) -> bool:
+        if T.is_optional(self.types.get(expr, T.BOOL)):
+            return True
+        if isinstance(expr, ast.Name):
+            ref = self.refs[expr]
+            if ref.kind == "rule":
+                return _rule_may_lack_value(self.program.rules[ref.target])
+        return False
+
+    def is_static(self, expr) -> bool:
+        """Does `expr` depend on nothing but literals and static constants?"""
+        if isinstance(expr, ast.Name):
+            ref = self.refs[expr]
+            if ref.kind in ("member", "country"):
+                return True
+            if ref.kind == "const":
+                decl = ref.target
+                if decl not in self._static_memo:
+                    self._static_memo[decl] = False  # guards cycles (there are none after checking)
+                    self._static_memo[decl] = self.is_static(decl.value)
+                return self._static_memo[decl]
+            return False
+        if isinstance(expr, (ast.Call, ast.Quantifier, ast.Let, ast.Match, ast.RecordLit,
+                             ast.EmptyBraces, ast.With)):
+            return False
+        if isinstance(expr, ast.Field):
+            return self.refs[expr].kind == "member"
+        return all(self.is_static(child) for child in _expr_children(expr))
+
+    # ---- expressions -----------------------------------------------------------------------
+
+    def ex(self, expr, env: dict) -> str:
+        """A Python expression computing `expr`; `env` maps rulelang locals to Python names."""
+        return getattr(self, "_ex_" + type(expr).__name__)(expr, env)
+
+    def _ex_BoolLit(self, expr, env):
+        return "True" if expr.value else "False"
+
+    def _ex_IntLit(self, expr, env):
+        return f"({int(expr.value)})"
+
+    def _ex_DecimalLit(self, expr, env):
+        return self.const(expr.value)
+
+    def _ex_TextLit(self, expr, env):
+        return self.const(expr.value)
+
+    def _ex_DateLit(self, expr, env):
+        return self.const(self.program.dates[expr])
+
+    def _ex_DurationLit(self, expr, env):
+        return self.const(self.program.durations[expr])
+
+    def _ex_Name(self, expr, env):
+        ref = self.refs[expr]
+        kind = ref.kind
+        if kind == "local":
+            return env[ref.target]
+        if kind in ("member", "country"):
+            return _name_literal(ref.target)
+        if kind == "input":
+            return "r"
+        if kind == "rule":
+            index = self.rule_fn(ref.target)
+            return f"(m[{index!r}] if {index!r} in m else {index}(r, d, m))"
+        if kind == "const":
+            return self._const_ref(ref.target)
+        if kind == "agreement":
+            info = self.program.agreement_infos[ref.target]
+            return f"decision_value({self.agreement_fn(info)}(r, d, m['assume'], m))"
+        raise AssertionError(kind)
+
+    def _const_ref(self, decl) -> str:
+        if self.is_static(decl.value) and decl not in self.static_consts:
+            from rulelang.interpret import Evaluation
+
+            try:
+                self.static_consts[decl] = Evaluation(self.program, None, None).const_value(decl)
+            except R.EvaluationError:
+                self._static_memo[decl] = False  # fails when evaluated: leave it to run time
+        if decl in self.static_consts:
+            return self.const(self.static_consts[decl])
+        fn = self.const_fn(decl)
+        return f"(m[{fn!r}] if {fn!r} in m else {fn}(r, d, m))"
+
+    def _ex_Field(self, expr, env):
+        ref = self.refs[expr]
+        if ref.kind == "member":
+            return _name_literal(ref.target)
+        obj = self.ex(expr.obj, env)
+        key = _name_literal(expr.name.name)
+        if self.maybe_unknown(expr.obj):
+            v = self.fresh()
+            return f"({v} if type({v} := {obj}) is U else {v}[{key}])"
+        return f"{obj}[{key}]"
+
+    def _ex_Call(self, expr, env):
+        ref = self.refs[expr]
+        args = [self.ex(a, env) for a in expr.args]
+        if ref.kind == "builtin":
+            if ref.target == "known":
+                return f"(type({args[0]}) is not U)"
+            if self.maybe_unknown(expr.args[0]):
+                v = self.fresh()
+                return f"({v} if type({v} := {args[0]}) is U else len({v}))"
+            return f"len({args[0]})"
+        return f"{self.def_fn(ref.target)}(r, d, m, {', '.join(args)})" if args else \
+            f"{self.def_fn(ref.target)}(r, d, m)"
+
+    def _ex_Unary(self, expr, env):
+        operand = self.ex(expr.operand, env)
+        if expr.op == "not":
+            if self.maybe_unknown(expr.operand):
+                v = self.fresh()
+                return f"({v} if type({v} := {operand}) is U else not {v})"
+            return f"(not {operand})"
+        negate = "neg_duration({})" if T.strip(self.types[expr.operand]) == T.DURATION else "(-{})"
+        if self.maybe_unknown(expr.operand):
+            v = self.fresh()
+            return f"({v} if type({v} := {operand}) is U else {negate.format(v)})"
+        return negate.format(operand)
+
+    def _ex_Binary(self, expr, env):
+        op = expr.op
+        a_unknown, b_unknown = self.maybe_unknown(expr.left), self.maybe_unknown(expr.right)
+        left, right = self.ex(expr.left, env), self.ex(expr.right, env)
+        if op in ("and", "or"):
+            if not (a_unknown or b_unknown):
+                return f"({left} {op} {right})"
+            a = self.fresh()
+            stop = "False" if op == "and" else "True"
+            return f"({stop} if ({a} := {left}) is {stop} else k_{op}2({a}, {right}))"
+        if op == "??":
+            if not a_unknown:
+                return left
+            a = self.fresh()
+            return f"({right} if type({a} := {left}) is U else {a})"
+        if not (a_unknown or b_unknown):
+            return self._operation(expr, left, right)
+        # A known side that cannot fail need not be evaluated when the other is unknown.
+        if a_unknown and not b_unknown and self.trivial(expr.right):
+            a = self.fresh()
+            return f"({a} if type({a} := {left}) is U else {self._operation(expr, a, right)})"
+        if b_unknown and not a_unknown and self.trivial(expr.left):
+            b = self.fresh()
+            return f"({b} if type({b} := {right}) is U else {self._operation(expr, left, b)})"
+        a, b = self.fresh(), self.fresh()
+        return (f"({self._operation(expr, a, b)} if (type({a} := {left}) is not U) & "
+                f"(type({b} := {right}) is not U) else unknown_of({a}, {b}))")
+
+    def trivial(self, expr) -> bool:
+        """Evaluating `expr` cannot fail and costs nothing: a literal, a name, a known field."""
+        if isinstance(expr, (ast.BoolLit, ast.IntLit, ast.DecimalLit, ast.TextLit, ast.DateLit,
+                             ast.DurationLit)):
+            return True
+        if isinstance(expr, ast.Name):
+            return self.refs[expr].kind in ("member", "country", "local", "input") or (
+                self.refs[expr].kind == "const" and self.is_static(expr))
+        if isinstance(expr, ast.Field):
+            return self.refs[expr].kind == "member" or (
+                not self.maybe_unknown(expr.obj) and self.trivial(expr.obj))
+        if isinstance(expr, ast.SetLit):
+            return self.is_static(expr)
+        return False
+
+    def _operation(self, expr, a: str, b: str) -> str:
+        op = expr.op
+        x, y = T.strip(self.types[expr.left]), T.strip(self.types[expr.right])
+        if op in ("<", "<=", ">", ">=") and x == T.DURATION:
+            return f"compare_op({op!r}, {a}, {b}, {self.const(expr.op_span)})"
+        if op in _PY_OPS:
+            if op == "*" and T.DURATION in (x, y):
+                return f"times({a}, {b})"
+            return f"({a} {_PY_OPS[op]} {b})"
+        if op == "/":
+            return f"divide({a}, {b}, {self.const(expr.op_span)})"
+        if op in ("+", "-"):
+            if x == T.DATE and y == T.DURATION:
+                return f"add_duration({a}, {b}, {1 if op == '+' else -1})"
+            if x == T.DURATION and y == T.DATE:
+                return f"add_duration({b}, {a})"
+            if x == T.DATE and y == T.DATE:
+                return f"Duration(0, ({a} - {b}).days)"
+            if x == T.DURATION:
+                return f"duration_{'plus' if op == '+' else 'minus'}({a}, {b})"
+            return f"({a} {op} {b})"
+        raise AssertionError(op)
+
+    def _ex_If(self, expr, env):
+        cond, then, else_ = self.ex(expr.cond, env), self.ex(expr.then, env), self.ex(expr.else_, env)
+        if not self.maybe_unknown(expr.cond):
+            return f"({then} if {cond} else {else_})"
+        c = self.fresh()
+        return (f"({then} if ({c} := {cond}) is True else {else_} if {c} is False else "
+                f"if_unknown({c}, {then}, {else_}))")
+
+    def _ex_Let(self, expr, env):
+        var = self.fresh("x")
+        value = self.ex(expr.value, env)
+        body = self.ex(expr.body, {**env, expr.var.name: var})
+        return f"(({var} := {value}), {body})[1]"
+
+    def _ex_Quantifier(self, expr, env):
+        var = self.fresh("x")
+        coll = self.ex(expr.collection, env)
+        body = self.ex(expr.body, {**env, expr.var.name: var})
+        ordered = "ordered" if isinstance(T.strip(self.types[expr.collection]), T.SetType) else ""
+        items = f"{ordered}({coll})" if ordered else coll
+        simple = not self.maybe_unknown(expr.collection) and not self.maybe_unknown(expr.body)
+        if simple and expr.kind in ("any", "all"):
+            return f"{expr.kind}({body} for {var} in {items})"
+        if simple:
+            return f"sum(1 for {var} in {items} if {body})"
+        return f"quantify_{expr.kind}({coll}, lambda {var}: {body})"
+
+    def _ex_Match(self, expr, env):
+        scrutinee = self.ex(expr.scrutinee, env)
+        m = self.fresh()
+        chain = None
+        for arm in reversed(expr.arms):
+            body = self.ex(arm.body, env)
+            if any(p.name == "_" for p in arm.patterns):
+                chain = body
+                continue
+            test = " or ".join(f"{m} == {_name_literal(p.name)}" for p in arm.patterns)
+            chain = f"({body} if {test} else {chain or 'no_match()'})"
+        if self.maybe_unknown(expr.scrutinee):
+            return f"({m} if type({m} := {scrutinee}) is U else {chain})"
+        return f"(({m} := {scrutinee}), {chain})[1]"
+
+    def _ex_SetLit(self, expr, env):
+        if self.is_static(expr):
+            from rulelang.interpret import Evaluation
+
+            try:
+                return self.const(Evaluation(self.program, None, None).eval(expr, {}))
+            except R.EvaluationError:
+                pass
+        return f"frozenset(({''.join(self.ex(i, env) + ', ' for i in expr.items)}))"
+
+    def _ex_ListLit(self, expr, env):
+        return f"({''.join(self.ex(i, env) + ', ' for i in expr.items)})"
+
+    def _ex_EmptyBraces(self, expr, env):
+        record_type = T.strip(self.types[expr])
+        if isinstance(record_type, T.RecordType):
+            return f"make_record({self.const(record_type)}, {{}})"
+        return "frozenset()"
+
+    def _fields(self, fields, env) -> str:
+        return "{" + ", ".join(f"{_name_literal(f.name.name)}: {self.ex(f.value, env)}"
+                               for f in fields) + "}"
+
+    def _ex_RecordLit(self, expr, env):
+        return f"make_record({self.const(T.strip(self.types[expr]))}, {self._fields(expr.fields, env)})"
+
+    def _ex_With(self, expr, env):
+        base = self.ex(expr.base, env)
+        update = self._fields(expr.fields, env)
+        if self.maybe_unknown(expr.base):
+            v = self.fresh()
+            return f"({v} if type({v} := {base}) is U else {{**{v}, **{update}}})"
+        return f"{{**{base}, **{update}}}"
+
+    # ---- definitions ---------------------------------------------------------------------
+
+    def window_test(self, clause: P.Clause) -> str | None:
+        window = clause.window
+        parts = []
+        if window.start is not None:
+            parts.append(f"{self.const(window.start)} <= d")
+        if window.end is not None:
+            parts.append(f"d <= {self.const(window.end)}")
+        return " and ".join(parts) or None
+
+    def emit_pending(self) -> None:
+        while self.pending:
+            kind, item = self.pending.pop()
+            getattr(self, "_emit_" + kind)(item)
+
+    def _emit_const(self, decl) -> None:
+        fn = self.const_fn(decl)
+        src = self.src
+        src.add(0, f"def {fn}(r, d, m):")
+        src.add(1, f"v = m[{fn!r}] = {self.ex(decl.value, {})}")
+        src.add(1, "return v")
+
+    def _emit_def(self, decl) -> None:
+        params = {p.name.name: self.fresh("p") for p in decl.params}
+        self.src.add(0, f"def {self.def_fn(decl)}(r, d, m{''.join(', ' + p for p in params.values())}):")
+        self.src.add(1, f"return {self.ex(decl.body, params)}")
+
+    def _emit_rule(self, decl) -> None:
+        rule = self.program.rules[decl]
+        fn, src = self.rule_fn(decl), self.src
+        src.add(0, f"def {fn}(r, d, m):")
+        if rule.branches:
+            for branch in rule.branches:
+                indent = 1
+                active = self.window_test(branch.clause)
+                if active:
+                    src.add(1, f"if {active}:")
+                    indent = 2
+                if branch.cond is None:
+                    src.add(indent, f"v = m[{fn!r}] = {self.ex(branch.value, {})}")
+                    src.add(indent, "return v")
+                    continue
+                src.add(indent, f"c = {self.ex(branch.cond, {})}")
+                src.add(indent, "if c is True:")
+                src.add(indent + 1, f"v = m[{fn!r}] = {self.ex(branch.value, {})}")
+                src.add(indent + 1, "return v")
+                if self.maybe_unknown(branch.cond):
+                    src.add(indent, "if type(c) is U:")
+                    src.add(indent + 1, f"m[{fn!r}] = c")
+                    src.add(indent + 1, "return c")
+            src.add(1, f"v = m[{fn!r}] = U(frozenset())")
+            src.add(1, "return v")
+            return
+        active = self.window_test(rule.default_clause)
+        base = self.ex(rule.default, {})
+        base_fn = f"(lambda: {base})" if not active else \
+            f"(lambda: {base} if {active} else U(frozenset()))"
+        if not rule.exceptions:
+            src.add(1, f"v = m[{fn!r}] = {base_fn}()")
+            src.add(1, "return v")
+            return
+        conds, values = {}, {}
+
+        def collect(excs) -> None:
+            for exc in excs:
+                conds[exc] = f"lambda r, d, m: {self.ex(exc.cond, {})}"
+                values[exc] = f"lambda r, d, m: {self.ex(exc.value, {})}"
+                collect(exc.children)
+
+        collect(rule.exceptions)
+        table = self.const(rule)
+        src.add(1, f"conds = {{{', '.join(f'{self.const(e)}: {c}' for e, c in conds.items())}}}")
+        src.add(1, f"values = {{{', '.join(f'{self.const(e)}: {v}' for e, v in values.items())}}}")
+        src.add(1, f"v = m[{fn!r}] = default_logic({table}.exceptions, {base_fn}, d, "
+                   "lambda e: conds[e](r, d, m), lambda e: values[e](r, d, m))")
+        src.add(1, "return v")
+
+    def _emit_agreement(self, info: P.AgreementInfo) -> None:
+        fn, src = self.agreement_fn(info), self.src
+        src.add(0, f"def {fn}(r, d, assume, m):")
+        src.add(1, f"status = {self.const(info)}.status_on(d)")
+        src.add(1, "if status != 'in_force' and assume != 'in_force':")
+        src.add(2, "return (status, 'not_in_force', None, (), (), ())")
+        src.add(1, "su = None")
+        for conjunct in info.conjuncts:
+            indent = 1
+            active = self.window_test(conjunct.clause)
+            if active:
+                src.add(1, f"if {active}:")
+                indent = 2
+            src.add(indent, f"c = {self.ex(conjunct.expr, {})}")
+            src.add(indent, "if c is False:")
+            src.add(indent + 1, "return (status, 'not_applicable', None, (), (), ())")
+            if self.maybe_unknown(conjunct.expr):
+                src.add(indent, "if c is not True:")
+                src.add(indent + 1, "su = c.facts if su is None else su | c.facts")
+        src.add(1, "held = []")
+        src.add(1, "unest = []")
+        src.add(1, "state = None")
+        for exc in info.exceptions:
+            src.add(1, f"h = {self._holds(exc)}")
+            src.add(1, "if h is True:")
+            src.add(2, f"held.append({_name_literal(exc.name)})")
+            src.add(1, "elif type(h) is U:")
+            if exc.clause.burden == P.STATE:
+                src.add(2, "state = h.facts if state is None else state | h.facts")
+            else:
+                src.add(2, f"unest.append(Unestablished({_name_literal(exc.name)}, "
+                           "tuple(sorted(h.facts))))")
+        src.add(1, "held = tuple(held)")
+        src.add(1, "unest = tuple(unest)")
+        src.add(1, "if su is not None:")
+        src.add(2, "return (status, 'undetermined', None, held, tuple(sorted(su)), unest)")
+        src.add(1, "if held:")
+        src.add(2, "return (status, 'exempt', None, held, (), unest)")
+        src.add(1, "if state is not None:")
+        src.add(2, "return (status, 'undetermined', None, (), tuple(sorted(state)), unest)")
+        if info.returns_to is None:
+            src.add(1, "return (status, 'applies', None, (), (), unest)")
+            return
+        src.add(1, f"to = {self.ex(info.returns_to, {})}")
+        src.add(1, "if type(to) is U:")
+        src.add(2, "return (status, 'undetermined', None, (), tuple(sorted(to.facts)), unest)")
+        src.add(1, "return (status, 'applies', to, (), (), unest)")
+
+    def _holds(self, exc: P.ExceptionInfo) -> str:
+        """An expression for whether an agreement exception holds (mirrors the interpreter)."""
+        active = self.window_test(exc.clause)
+        cond = self.ex(exc.cond, {})
+        if exc.children:
+            children = ", ".join(f"({_name_literal(c.name)}, {c.clause.burden == P.STATE}, "
+                                 f"lambda: {self._holds(c)})" for c in exc.children)
+            body = f"holds_unless({cond}, ({children},), unest)"
+        else:
+            body = cond
+        return f"({body} if {active} else False)" if active else body
+
+
+def _rule_may_lack_value(rule: P.RuleInfo) -> bool:
+    if rule.branches:
+        return any(b.clause.window.start or b.clause.window.end for b in rule.branches)
+    window = rule.default_clause.window
+    return bool(window.start or window.end)
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return not isinstance(value, (P.AgreementInfo, P.RuleInfo, P.RuleExceptionInfo, T.RecordType))
+
+
+def _expr_children(expr):
+    import attrs
+
+    for field in attrs.fields(type(expr)):
+        if field.name in ("span", "op_span"):
+            continue
+        value = getattr(expr, field.name)
+        if isinstance(value, tuple):
+            yield from (v for v in value if not isinstance(v, ast.Ident))
+        elif attrs.has(type(value)) and not isinstance(value, ast.Ident):
+            yield value
+
+
+# ---- runtime helpers the generated code calls ----------------------------------------------
+
+def _k_and2(a, b):
+    if b is False:
+        return False
+    return True if a is True and b is True else R.unknown_of(a, b)
+
+
+def _k_or2(a, b):
+    if b is True:
+        return True
+    return False if a is False and b is False else R.unknown_of(a, b)
+
+
+def _if_unknown(c, a, b):
+    return a if R.same_value(a, b) else R.unknown_of(c, a, b)
+
+
+def _ordered(items):
+    return sorted(items, key=lambda v: (str(type(v)), repr(v)))
+
+
+def _quantify(kind):
+    def run(items, body):
+        if type(items) is R.Unknown:
+            return items
+        if isinstance(items, frozenset):
+            items = _ordered(items)
+        unknown, count = None, 0
+        for item in items:
+            value = body(item)
+            if type(value) is R.Unknown:
+                unknown = value if unknown is None else unknown | value
+            elif value:
+                if kind == "any":
+                    return True
+                count += 1
+            elif kind == "all":
+                return False
+        if unknown is not None:
+            return unknown
+        return {"any": False, "all": True, "count": count}[kind]
+    return run
+
+
+def _compare_op(op, a, b, span):
+    c = R.compare_durations(a, b, span)
+    return {"<": c < 0, "<=": c <= 0, ">": c > 0, ">=": c >= 0}[op]
+
+
+def _times(a, b):
+    if isinstance(a, R.Duration):
+        return R.Duration(a.months * b, a.days * b)
+    return R.Duration(b.months * a, b.days * a)
+
+
+def _holds_unless(value, children, unest):
+    """An exception's value given its counter-exceptions (name, burden_state, holds())."""
+    if value is False:
+        return False
+    for name, state_burden, holds in children:
+        defeated = holds()
+        if defeated is True:
+            return False
+        if type(defeated) is R.Unknown:
+            if state_burden:
+                return R.unknown_of(value, defeated)
+            unest.append(Unestablished(name, tuple(sorted(defeated.facts))))
+    return value
+
+
+def _no_match():
+    raise AssertionError("non-exhaustive match passed the checker")
+
+
+def _decision_value(result) -> dict:
+    status, outcome, returns_to, exceptions, missing, unestablished = result
+    return {"status": status, "outcome": outcome,
+            "returns_to": returns_to if returns_to is not None else R.Unknown(),
+            "exceptions": frozenset(exceptions), "missing": frozenset(missing),
+            "unestablished": frozenset(u.exception for u in unestablished)}
+
+
+def _make_record(record_type, given):
+    from rulelang.interpret import make_record
+
+    return make_record(record_type, given)
+
+
+_RUNTIME = {
+    "U": R.Unknown, "unknown_of": R.unknown_of, "k_and2": _k_and2, "k_or2": _k_or2,
+    "if_unknown": _if_unknown, "ordered": _ordered, "quantify_any": _quantify("any"),
+    "quantify_all": _quantify("all"), "quantify_count": _quantify("count"),
+    "compare_op": _compare_op, "times": _times, "divide": R.divide, "add_duration": R.add_duration,
+    "Duration": R.Duration, "neg_duration": lambda v: R.Duration(-v.months, -v.days),
+    "duration_plus": lambda a, b: R.Duration(a.months + b.months, a.days + b.days),
+    "duration_minus": lambda a, b: R.Duration(a.months - b.months, a.days - b.days),
+    "default_logic": R.default_logic, "holds_unless": _holds_unless, "no_match": _no_match,
+    "decision_value": _decision_value, "make_record": _make_record, "Unestablished": Unestablished,
+}
+
+
+class CompiledProgram:
+    """Decisions without traces, equal on every field to the interpreter's."""
+
+    def __init__(self, program: P.Program, source: str, namespace: dict) -> None:
+        self.program = program
+        self.source = source
+        self._deciders = [(info, namespace[f"decide{i}"]) for i, info in
+                          enumerate(program.agreements)]
+
+    def decide(self, record: dict, as_of: _dt.date | None = None, assume: str | None = None,
+               agreements: list | None = None) -> list[Decision]:
+        when = as_of or record[self.program.as_of_field]
+        case_id = record.get("id")
+        if type(case_id) is R.Unknown:
+            case_id = None
+        memo: dict = {"assume": assume}
+        out = []
+        for info, decide in self._deciders:
+            if agreements is not None and info.name not in agreements:
+                continue
+            status, outcome, returns_to, exceptions, missing, unestablished = decide(
+                record, when, assume, memo)
+            out.append(Decision(case=case_id, agreement=info.name, as_of=when, status=status,
+                                outcome=outcome, returns_to=returns_to, exceptions=exceptions,
+                                missing=missing, unestablished=unestablished,
+                                assumed=assume if assume and status != "in_force" else None))
+        return out
+
+
+def compile_program(program: P.Program) -> CompiledProgram:
+    """Compile the root agreements of a checked, error-free program."""
+    compiler = _Compiler(program)
+    for info in program.agreements:
+        compiler.agreement_fn(info)
+    compiler.emit_pending()
+    source = compiler.src.text()
+    name = program.roots[0].name if program.roots else "<rules>"
+    namespace = dict(_RUNTIME)
+    namespace["K"] = compiler.constants
+    exec(compile(source, f"<rulelang {name}>", "exec"), namespace)  # noqa: S102 — generated, no user text
+    return CompiledProgram(program, source, namespace)
+
+
+__all__ = ["CompiledProgram", "compile_program"]
