@@ -71,10 +71,11 @@ def check(paths, fmt) -> None:
     from rulelang.diagnostics import Diagnostics
 
     diags = Diagnostics()
-    program = _build(paths, diags)
+    # each argument is its own program: two unrelated files may each declare an input
+    programs = [_build([path], diags) for path in paths]
     _print_diagnostics(diags, fmt)
     if fmt == "text":
-        modules = len(program.modules) if program else 0
+        modules = len({m.key for p in programs if p for m in p.modules})
         status = "no errors" if not diags.has_errors else f"{len(diags.errors)} error(s)"
         click.echo(f"checked {modules} module(s): {status}", err=True)
     sys.exit(EXIT_USER if diags.has_errors else EXIT_OK)
@@ -126,7 +127,7 @@ def run(policy, cases, fmt, as_of, assume, explain, agreements, input_format) ->
             advance()
             checked = validate(raw, program.input_type)
             for warning in getattr(checked, "warnings", ()):
-                click.echo(f"warning: record {checked.case} ({checked.position}): {warning}", err=True)
+                click.echo(f"warning[RL0702]: record {checked.case} ({checked.position}): {warning}", err=True)
             if hasattr(checked, "value"):
                 decisions = _decide(policy_obj, checked, as_of, assume, chosen, trace=explain)
                 if not isinstance(decisions, list):
@@ -289,10 +290,11 @@ def test(paths, verbose) -> None:
     from rulelang.pipeline import runtime_diagnostic
     from rulelang.diagnostics import render
 
-    program = _load_or_exit(paths)
+    programs = [_load_or_exit([path]) for path in paths]  # each argument is its own program
     passed = failed = 0
     current = None
-    for info in program.tests:
+    tests = [(program, info) for program in programs for info in program.tests]
+    for program, info in tests:
         result = run_test(program, info)
         if result.module != current and (verbose or not result.passed):
             current = result.module
@@ -308,7 +310,7 @@ def test(paths, verbose) -> None:
             click.echo(f"        {failure.span.location()}: {failure.message}")
         if result.error is not None:
             click.echo("        " + render(runtime_diagnostic(result.error)).replace("\n", "\n        "))
-    if not program.tests:
+    if not tests:
         click.echo("no tests found")
     click.echo(f"{passed} passed, {failed} failed")
     sys.exit(EXIT_USER if failed else EXIT_OK)

@@ -278,7 +278,7 @@ def _value(value, type_: T.Type, path: str, from_text: bool, warnings: list, dep
             raise _Invalid(path, f"expected one of {_members(type_)}, got {_json_kind(value)}")
         if value not in type_.members:
             hint = did_you_mean(value, type_.members)
-            raise _Invalid(path, f"`{_clip(value)}` is not a {type_.name}: expected one of "
+            raise _Invalid(path, f"`{_clip(value)}` is not a member of `{type_.name}`: expected one of "
                            f"{_members(type_)}" + (f" ({hint})" if hint else ""))
         return value
     return _scalar(value, type_, path)

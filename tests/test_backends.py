@@ -81,3 +81,26 @@ agreement evil "\\"); import os; os.system(\\"echo pwned\\") #" {
     decisions = compiled.decide(validate_dict(record, policy.program.input_type).value)
     assert decisions[0].outcome == "exempt"
     assert decisions[0].exceptions == ("__class__",)
+
+
+from program_strategies import programs  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(data=st.data())
+def test_compiled_equals_interpreter_on_generated_programs(data):
+    source = data.draw(programs(), label="program")
+    diagnostics = rulelang.check(source)
+    errors = [d for d in diagnostics if d.is_error]
+    assert not errors, "generated program does not check:\n" + "\n".join(
+        f"{d.code} {d.message} at {d.span.location() if d.span else ''}: "
+        f"{d.span.text if d.span else ''}" for d in errors)
+    policy = rulelang.load(source)
+    compiled = compile_program(policy.program)
+    for _ in range(8):
+        record = data.draw(record_of(policy.program.input_type), label="record")
+        as_of = data.draw(st.one_of(st.none(), DATES), label="as_of")
+        assume = data.draw(st.sampled_from([None, "in_force"]), label="assume")
+        interpreted, fast = decide_both(policy.program, compiled, record, as_of, assume)
+        assert fast == interpreted, compiled.source

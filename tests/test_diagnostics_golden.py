@@ -192,7 +192,8 @@ def test_RL0701_invalid_record(golden):
     golden("diagnostics/RL0701_invalid_record.txt", report)
 
 
-def test_RL0702_unknown_field_in_record(golden):
+def test_RL0702_unknown_field_in_record(golden, tmp_path, monkeypatch):
+    from rulelang.cli import cli
     from rulelang.records import validate_dict
 
     policy = rulelang.load(_SCHEMA + _AGREEMENT)
@@ -200,7 +201,15 @@ def test_RL0702_unknown_field_in_record(golden):
     assert result.warnings, "an unknown field is reported as a warning, not dropped silently"
     # the record is still valid: the field is ignored
     assert [d.outcome for d in policy.evaluate({**_RECORD, "agee": 15})] == ["applies"]
-    golden("diagnostics/RL0702_unknown_field_in_record.txt", "\n".join(result.warnings) + "\n")
+    monkeypatch.chdir(tmp_path)
+    Path("policy.rules").write_text(_SCHEMA + _AGREEMENT, encoding="utf-8")
+    Path("cases.jsonl").write_text(json.dumps({**_RECORD, "agee": 15}) + "\n", encoding="utf-8")
+    run = CliRunner().invoke(cli, ["run", "policy.rules", "cases.jsonl", "--format", "jsonl"])
+    assert run.exit_code == 0, run.output
+    assert json.loads(run.stdout)["outcome"] == "applies"
+    warnings = [line for line in run.stderr.splitlines() if line.startswith("warning")]
+    assert warnings and all(line.startswith("warning[RL0702]") for line in warnings)
+    golden("diagnostics/RL0702_unknown_field_in_record.txt", "\n".join(warnings) + "\n")
 
 
 def test_RL0703_unreadable_record(golden):

@@ -14,6 +14,7 @@ import functools
 import pytest
 
 import rulelang
+from rulelang.records import InvalidRecord
 
 SCHEMA = """
 enum Entry { port, between, inland }
@@ -80,7 +81,19 @@ def record(**fields) -> dict:
 def decide(cond: str, *, rules: str = "", body: str = "", timeline: str = "2000-01-01 in_force",
            as_of=None, assume=None, **fields) -> rulelang.Decision:
     policy = load(rules + agreement(cond, body=body, timeline=timeline))
-    [decision] = policy.evaluate(record(**fields), as_of=as_of, assume=assume)
+    rec = record(**fields)
+    try:
+        [decision] = policy.evaluate(rec, as_of=as_of, assume=assume)
+    except rulelang.RuleEvaluationError as error:
+        # the compiled path (evaluate_many) must fail the same way, without stopping
+        [compiled] = policy.evaluate_many([rec], as_of=as_of, assume=assume)
+        assert isinstance(compiled, InvalidRecord), compiled
+        assert compiled.code == error.diagnostics[0].code
+        raise
+    # evaluate() is the interpreter (the reference); evaluate_many() the compiled
+    # program: they must agree on every field but the trace
+    [[compiled]] = policy.evaluate_many([rec], as_of=as_of, assume=assume)
+    assert compiled.fields_equal(decision), (compiled.to_json(False), decision.to_json(False))
     return decision
 
 
@@ -515,7 +528,6 @@ def test_two_exceptions_with_different_values_conflict():
 def test_conflict_is_not_silently_resolved_by_evaluate_many():
     policy = load(FEE + agreement("fee == 0"))
     results = list(policy.evaluate_many([record(a=True, b=True, c=True), record(a=True, b=True, c=False)]))
-    from rulelang.records import InvalidRecord
     assert isinstance(results[0], InvalidRecord) and results[0].code == "RL0601"
     assert "reduced" in results[0].message and "hardship" in results[0].message
     assert results[1][0].outcome == "applies"
@@ -628,7 +640,10 @@ agreement stca "a safe third country agreement" {
 def stca(as_of=None, **fields):
     defaults = dict(a=True, n=30, b=False, c=False, m=0, entry="port")
     defaults.update(fields)
-    [d] = load(STCA).evaluate(record(**defaults), as_of=as_of)
+    policy = load(STCA)
+    [d] = policy.evaluate(record(**defaults), as_of=as_of)
+    [[compiled]] = policy.evaluate_many([record(**defaults)], as_of=as_of)
+    assert compiled.fields_equal(d), (compiled.to_json(False), d.to_json(False))
     return d
 
 

@@ -1110,7 +1110,8 @@ class Checker:
     def _warn_unused(self) -> None:
         imported = {m.key for loaded in self.modules for m in loaded.imports}
         for loaded in self.modules:
-            if loaded.key in imported:
+            if loaded.key in imported or not any(isinstance(d, ast.AgreementDecl)
+                                                 for d in loaded.module.decls):
                 continue  # a library: its definitions are for its importers
             for decl in loaded.module.decls:
                 if isinstance(decl, (ast.ConstDecl, ast.DefDecl)) and decl not in self.used:

@@ -220,8 +220,11 @@ def _report(error: UnexpectedInput, source: Source, diags: Diagnostics) -> None:
     end = token.end_pos if token.end_pos and token.end_pos > start else start + 1
     end = min(end, max(len(text), start + 1))
     shown = "end of line" if token.type == "_NL" else f"`{token.value}`"
-    diags.error("RL0001", f"unexpected {shown}", Span(source, start, end),
-                help=_expected_help(_accepted(error)))
+    accepted = _accepted(error)
+    help = _expected_help(accepted)
+    if token.type in ("ANY", "ALL", "COUNT", "IF", "LET") and token.type not in accepted:
+        help = f"an `{token.value}` expression inside another needs parentheses: `({token.value} ...)`"
+    diags.error("RL0001", f"unexpected {shown}", Span(source, start, end), help=help)
 
 
 _CLOSING = {"{": "}", "(": ")", "[": "]"}

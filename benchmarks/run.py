@@ -1,0 +1,924 @@
+"""rulelang benchmarks (issue #4): one process, one seeded data set, every engine.
+
+    python benchmarks/run.py                  # the full run (100,000 records, peers, streaming)
+    python benchmarks/run.py --quick --skip-peers --skip-stream   # a smoke run (a few seconds)
+
+Part 1, benchmarks/simplified_stca.rules: a hand-written Python function of the
+same rules (the baseline), compiled rulelang, the rulelang interpreter with
+traces, and the peer engines (cel-python, common-expression-language,
+rule-engine, json-logic-qubit, cedarpy, zen-engine), each checked against the
+baseline on every record before it is timed.
+
+Part 2, the shipped stdlib:stca_us policy: a hand-written baseline (read from
+stdlib_policies/stca_us.rules and common.rules), compiled, interpreter.
+
+Part 3, the command line: `rulelang check stdlib:all`, `rulelang --help`, and
+peak RSS and throughput of `rulelang run stdlib:stca_us FILE --format jsonl`
+over 1,000,000 records.
+
+Timings are the median of repeated passes over the record set (or over a
+stated subset for slow engines). Turning a validated record into an engine's
+input (a peer's context, CEL values) is done before timing, as validation is
+for rulelang: the table times decisions only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import rulelang
+from rulelang.records import InvalidRecord, validate_dict
+from rulelang.runtime import Unknown
+from rulelang.semantics import types as T
+
+HERE = Path(__file__).resolve().parent
+SIMPLIFIED = HERE / "simplified_stca.rules"
+TABLE_HEADER = f"{'engine':<44} {'records':>16} {'µs/record':>11} {'× baseline':>11}"
+
+EPOCH = _dt.date(1970, 1, 1)
+IN_FORCE = _dt.date(2004, 12, 29)
+PROTOCOL = _dt.date(2023, 3, 25)
+IN_FORCE_DAY = (IN_FORCE - EPOCH).days
+PROTOCOL_DAY = (PROTOCOL - EPOCH).days
+
+OTHER_NATIONS = ["HND", "GTM", "SLV", "HTI", "TUR", "COL", "VEN", "AFG", "NGA", "IND", "MEX", "CHN"]
+SLOW_PASS_SECONDS = 1.5   # an engine slower than this per pass is timed on a subset
+REPEATS = 5
+CHECK_BUDGET_SECONDS = 90.0   # per peer: check every record unless that takes longer
+
+
+# ============================================================================================
+# Records
+# ============================================================================================
+
+def _iso(day: _dt.date) -> str:
+    return day.isoformat()
+
+
+def _claim_date(rng: random.Random) -> _dt.date:
+    if rng.random() < 0.03:   # before entry into force: not_in_force
+        return _dt.date(2001, 1, 1) + _dt.timedelta(days=rng.randrange(4 * 365))
+    return _dt.date(2005, 1, 1) + _dt.timedelta(days=rng.randrange(20 * 365))
+
+
+def _nationalities(rng: random.Random) -> list:
+    roll = rng.random()
+    if roll < 0.04:
+        return [rng.choice(["USA", "CAN"])]
+    if roll < 0.07:
+        return [rng.choice(OTHER_NATIONS), rng.choice(["USA", "CAN"])]
+    if roll < 0.10:
+        return rng.sample(OTHER_NATIONS, 2)
+    return [rng.choice(OTHER_NATIONS)]
+
+
+def _entry(rng: random.Random, claim: _dt.date, types: list) -> tuple[str, _dt.date, _dt.date]:
+    entry_type = rng.choices(types, weights=[55, 25, 10, 7, 3][:len(types)])[0]
+    gap = rng.randrange(31) if entry_type == "between_ports" else rng.randrange(3)
+    if entry_type == "between_ports" and rng.random() < 0.5:
+        claim = max(claim, PROTOCOL + _dt.timedelta(days=rng.randrange(700)))
+    return entry_type, claim - _dt.timedelta(days=gap), claim
+
+
+def simplified_records(n: int, seed: int, schema: T.RecordType) -> list[dict]:
+    """Raw JSON-shaped records for simplified_stca.rules; about 15% lack one or two facts."""
+    rng = random.Random(seed)
+    relations = list(T.strip(T.strip(schema.fields["relatives"]).elem).fields["relation"].members)
+    statuses = list(T.strip(T.strip(schema.fields["relatives"]).elem).fields["status"].members)
+    entry_types = list(T.strip(schema.fields["entry_type"]).members)
+    optional = [name for name, t in schema.fields.items() if T.is_optional(t)]
+    out = []
+    for i in range(n):
+        entry_type, entry, claim = _entry(rng, _claim_date(rng), entry_types)
+        minor = rng.random() < 0.10
+        k = rng.choices([0, 1, 2, 3], weights=[50, 30, 15, 5])[0]
+        record = {
+            "id": f"s-{i}", "nationalities": _nationalities(rng),
+            "claim_country": "USA" if rng.random() < 0.92 else rng.choice(["CAN", "MEX"]),
+            "claim_date": _iso(claim),
+            "arrived_from": "CAN" if rng.random() < 0.88 else rng.choice(["MEX", "GTM"]),
+            "entry_type": entry_type, "entry_date": _iso(entry),
+            "age": rng.randrange(1, 18) if minor else rng.randrange(18, 80),
+            "accompanied": rng.random() < 0.5,
+            "relatives": [{"relation": rng.choice(relations),
+                           "location": "USA" if rng.random() < 0.3 else rng.choice(["CAN", "MEX", "HND"]),
+                           "status": rng.choice(statuses)} for _ in range(k)],
+            "valid_us_visa": rng.random() < 0.04,
+            "public_interest_waiver": rng.random() < 0.02,
+        }
+        if rng.random() < 0.15:
+            for name in rng.sample(optional, rng.choice([1, 1, 2])):
+                del record[name]
+        out.append(record)
+    return out
+
+
+def stca_us_records(n: int, seed: int, schema: T.RecordType):
+    """Raw records for stdlib:stca_us (a generator: the streaming test writes a million)."""
+    rng = random.Random(seed)
+    rel_type = T.strip(T.strip(schema.fields["relatives"]).elem)
+    doc_type = T.strip(T.strip(schema.fields["documents"]).elem)
+    relations = list(rel_type.fields["relation"].members)
+    statuses = list(rel_type.fields["status"].members)
+    kinds = list(doc_type.fields["kind"].members)
+    entry_types = list(T.strip(schema.fields["entry_type"]).members)
+    droppable = ["arrived_from", "entry_type", "entry_date", "age", "has_spouse",
+                 "accompanied_by_parent_or_guardian", "in_transit_removal", "relatives",
+                 "documents", "visa_exempt_for", "public_interest_waiver"]
+    for i in range(n):
+        entry_type, entry, claim = _entry(rng, _claim_date(rng), entry_types)
+        minor = rng.random() < 0.10
+        nationalities = _nationalities(rng)
+        record = {
+            "id": f"u-{i}", "nationalities": nationalities,
+            "claim_country": "USA" if rng.random() < 0.92 else rng.choice(["CAN", "MEX"]),
+            "claim_date": _iso(claim),
+            "arrived_from": "CAN" if rng.random() < 0.88 else rng.choice(["MEX", "GTM"]),
+            "entry_type": entry_type, "entry_date": _iso(entry),
+            "age": rng.randrange(1, 18) if minor else rng.randrange(18, 80),
+            "has_spouse": rng.random() < (0.05 if minor else 0.5),
+            "accompanied_by_parent_or_guardian": rng.random() < 0.5,
+            "in_transit_removal": rng.random() < 0.03,
+            "relatives": [], "documents": [],
+            "visa_exempt_for": rng.choice([[], [], [], ["USA"], ["USA", "CAN"], ["CAN"]]),
+            "public_interest_waiver": rng.random() < 0.02,
+            "immigration_status": rng.choice(["none", "visitor", "parolee"]),
+        }
+        if rng.random() < 0.02:
+            record["nationalities"] = []
+            record["former_habitual_residence"] = rng.choice(["CAN", "MEX", "SYR"])
+        for _ in range(rng.choices([0, 1, 2, 3], weights=[50, 30, 15, 5])[0]):
+            relative = {"relation": rng.choice(relations),
+                        "location": "USA" if rng.random() < 0.3 else rng.choice(["CAN", "MEX"]),
+                        "status": rng.choice(statuses)}
+            if rng.random() < 0.9:
+                relative["age"] = rng.randrange(1, 80)
+            record["relatives"].append(relative)
+        if rng.random() < 0.08:
+            document = {"kind": rng.choice(kinds), "issued_by": rng.choice(["USA", "USA", "CAN"]),
+                        "valid": rng.random() < 0.8}
+            if rng.random() < 0.9:
+                document["transit_only"] = rng.random() < 0.2
+            record["documents"].append(document)
+        if rng.random() < 0.15:
+            for name in rng.sample(droppable, rng.choice([1, 1, 2])):
+                del record[name]
+        yield record
+
+
+def validated(raw: list[dict], record_type: T.RecordType) -> list[dict]:
+    values = []
+    for record in raw:
+        result = validate_dict(record, record_type)
+        if isinstance(result, InvalidRecord):
+            raise SystemExit(f"benchmark generated an invalid record: {result.describe()}")
+        values.append(result.value)
+    return values
+
+
+def is_complete(value: dict) -> bool:
+    """No unknown fact anywhere in the record (top level or inside relatives/documents)."""
+    for v in value.values():
+        if type(v) is Unknown:
+            return False
+        if isinstance(v, (tuple, frozenset)):
+            for item in v:
+                if isinstance(item, dict) and any(type(x) is Unknown for x in item.values()):
+                    return False
+    return True
+
+
+# ============================================================================================
+# Baselines: the same rules, written by hand in plain Python on validated records.
+# Unknown facts (rulelang.runtime.Unknown) follow the rules' three-valued logic: a scope
+# condition that is unknown (and no other one false) makes the outcome undetermined; an
+# exception that is unknown does not hold.
+# ============================================================================================
+
+NOT_IN_FORCE = ("not_in_force", (), None)
+NOT_APPLICABLE = ("not_applicable", (), None)
+SIMPLE_FAMILY = frozenset({"spouse", "child", "parent", "legal_guardian", "sibling", "grandparent"})
+SIMPLE_LAWFUL = frozenset({"citizen", "permanent_resident", "asylee", "refugee"})
+
+
+def simplified_baseline(c: dict) -> tuple:
+    """(outcome, exceptions, returns_to) of simplified_stca for one validated record."""
+    claim = c["claim_date"]
+    if claim < IN_FORCE:
+        return NOT_IN_FORCE
+    unknown = False
+    if c["claim_country"] != "USA":
+        return NOT_APPLICABLE
+    arrived = c["arrived_from"]
+    if type(arrived) is Unknown:
+        unknown = True
+    elif arrived != "CAN":
+        return NOT_APPLICABLE
+    nationalities = c["nationalities"]
+    if "USA" in nationalities or "CAN" in nationalities:
+        return NOT_APPLICABLE
+    entry_type = c["entry_type"]
+    if type(entry_type) is Unknown:
+        unknown = True
+    elif entry_type != "land_port_of_entry":
+        if entry_type != "between_ports":
+            return NOT_APPLICABLE
+        entry = c["entry_date"]
+        if type(entry) is Unknown:
+            unknown = True
+        elif entry < PROTOCOL or (claim - entry).days > 14:
+            return NOT_APPLICABLE
+
+    held = []
+    relatives = c["relatives"]
+    if type(relatives) is not Unknown and any(
+            r["relation"] in SIMPLE_FAMILY and r["location"] == "USA" and r["status"] in SIMPLE_LAWFUL
+            for r in relatives):
+        held.append("family_in_us")
+    age = c["age"]
+    if type(age) is not Unknown and age < 18 and c["accompanied"] is False:
+        held.append("unaccompanied_minor")
+    if c["valid_us_visa"] is True:
+        held.append("valid_visa")
+    if c["public_interest_waiver"] is True:
+        held.append("public_interest")
+    if unknown:
+        return ("undetermined", tuple(held), None)
+    if held:
+        return ("exempt", tuple(held), None)
+    return ("applies", (), "CAN")
+
+
+STCA_FAMILY = frozenset({"spouse", "child", "parent", "legal_guardian", "sibling", "grandparent",
+                         "grandchild", "aunt_uncle", "niece_nephew"})
+STCA_LAWFUL = frozenset({"citizen", "permanent_resident", "asylee", "refugee", "work_permit",
+                         "study_permit", "other_lawful"})
+PARENT_OR_GUARDIAN = frozenset({"parent", "legal_guardian"})
+ADMISSION_DOCUMENTS = frozenset({"visa", "work_permit", "study_permit", "permanent_resident_card",
+                                 "refugee_travel_document", "advance_parole"})
+
+
+def stca_us_baseline(c: dict) -> tuple:
+    """(outcome, exceptions, returns_to) of stdlib:stca_us, read from stca_us.rules and common.rules."""
+    claim = c["claim_date"]
+    if claim < IN_FORCE:
+        return NOT_IN_FORCE
+    unknown = False
+    if c["claim_country"] != "USA":
+        return NOT_APPLICABLE
+    arrived = c["arrived_from"]
+    if type(arrived) is Unknown:
+        unknown = True
+    elif arrived != "CAN":
+        return NOT_APPLICABLE
+
+    # a land port; in transit through an air or sea port while removed by Canada; or a
+    # crossing between ports under the Additional Protocol
+    entry_type = c["entry_type"]
+    if type(entry_type) is Unknown:
+        unknown = True          # every branch of the disjunction depends on it
+    elif entry_type in ("airport", "seaport"):
+        transit = c["in_transit_removal"]
+        if type(transit) is Unknown:
+            unknown = True
+        elif not transit:
+            return NOT_APPLICABLE
+    elif entry_type == "between_ports":
+        entry = c["entry_date"]
+        if type(entry) is Unknown:
+            unknown = True
+        elif entry < PROTOCOL or not 0 <= (claim - entry).days <= 14:
+            return NOT_APPLICABLE
+    elif entry_type != "land_port_of_entry":
+        return NOT_APPLICABLE
+
+    nationalities = c["nationalities"]
+    if "CAN" in nationalities:
+        return NOT_APPLICABLE
+    if not nationalities:
+        former = c["former_habitual_residence"]
+        if type(former) is Unknown:
+            unknown = True
+        elif former == "CAN":
+            return NOT_APPLICABLE
+    if "USA" in nationalities:
+        return NOT_APPLICABLE
+
+    held = []
+    relatives = c["relatives"]
+    known_relatives = type(relatives) is not Unknown
+    if known_relatives and any(r["relation"] in STCA_FAMILY and r["location"] == "USA"
+                               and r["status"] in STCA_LAWFUL for r in relatives):
+        held.append("family_member_with_lawful_status")
+    if known_relatives:
+        for r in relatives:
+            if (r["relation"] in STCA_FAMILY and r["location"] == "USA"
+                    and r["status"] == "pending_claim" and type(r["age"]) is not Unknown
+                    and r["age"] >= 18):
+                held.append("family_member_with_pending_claim")
+                break
+    age = c["age"]
+    if (type(age) is not Unknown and age < 18 and c["has_spouse"] is False
+            and c["accompanied_by_parent_or_guardian"] is False and known_relatives
+            and not any(r["relation"] in PARENT_OR_GUARDIAN and r["location"] in ("USA", "CAN")
+                        for r in relatives)):
+        held.append("unaccompanied_minor")
+    if _stca_valid_visa(c):
+        held.append("valid_visa")
+    if c["public_interest_waiver"] is True:
+        held.append("public_interest")
+    if unknown:
+        return ("undetermined", tuple(held), None)
+    if held:
+        return ("exempt", tuple(held), None)
+    return ("applies", (), "CAN")
+
+
+def _stca_valid_visa(c: dict) -> bool:
+    documents = c["documents"]
+    if type(documents) is not Unknown:
+        for d in documents:
+            if (d["issued_by"] == "USA" and d["kind"] in ADMISSION_DOCUMENTS and d["valid"]
+                    and d["transit_only"] is False):
+                return True
+    exempt_for = c["visa_exempt_for"]
+    return type(exempt_for) is not Unknown and "CAN" not in exempt_for and "USA" in exempt_for
+
+
+# ============================================================================================
+# Peer engines: one expression per scope condition and exception, combined in Python the
+# same way as the rules (the status check, from the timeline, is in Python as for rulelang).
+# ============================================================================================
+
+SCOPE = ("s_claim_country", "s_arrived_from", "s_third_country", "s_entry")
+EXCEPTIONS = (("family_in_us", "e_family"), ("unaccompanied_minor", "e_minor"),
+              ("valid_visa", "e_visa"), ("public_interest", "e_public"))
+_FAMILY_LIST = json.dumps(sorted(SIMPLE_FAMILY))
+_LAWFUL_LIST = json.dumps(sorted(SIMPLE_LAWFUL))
+
+CEL = {
+    "s_claim_country": 'c.claim_country == "USA"',
+    "s_arrived_from": 'c.arrived_from == "CAN"',
+    "s_third_country": '!("USA" in c.nationalities || "CAN" in c.nationalities)',
+    "s_entry": ('c.entry_type == "land_port_of_entry" || (c.entry_type == "between_ports" && '
+                f'c.entry_day >= {PROTOCOL_DAY} && c.claim_day - c.entry_day <= 14)'),
+    "e_family": (f'c.relatives.exists(r, r.relation in {_FAMILY_LIST} && r.location == "USA" && '
+                 f'r.status in {_LAWFUL_LIST})'),
+    "e_minor": "c.age < 18 && !c.accompanied",
+    "e_visa": "c.valid_us_visa",
+    "e_public": "c.public_interest_waiver",
+}
+
+RULE_ENGINE = {
+    "s_claim_country": 'claim_country == "USA"',
+    "s_arrived_from": 'arrived_from == "CAN"',
+    "s_third_country": 'not ("USA" in nationalities or "CAN" in nationalities)',
+    "s_entry": ('entry_type == "land_port_of_entry" or (entry_type == "between_ports" and '
+                f'entry_day >= {PROTOCOL_DAY} and claim_day - entry_day <= 14)'),
+    "e_family": (f'[r for r in relatives if r["relation"] in {_FAMILY_LIST} and r["location"] == "USA" '
+                 f'and r["status"] in {_LAWFUL_LIST}].length > 0'),
+    "e_minor": "age < 18 and not accompanied",
+    "e_visa": "valid_us_visa",
+    "e_public": "public_interest_waiver",
+}
+
+ZEN = {
+    "s_claim_country": 'claim_country == "USA"',
+    "s_arrived_from": 'arrived_from == "CAN"',
+    "s_third_country": 'not ("USA" in nationalities or "CAN" in nationalities)',
+    "s_entry": ('entry_type == "land_port_of_entry" or (entry_type == "between_ports" and '
+                f'entry_day >= {PROTOCOL_DAY} and claim_day - entry_day <= 14)'),
+    "e_family": (f'some(relatives, #.relation in {_FAMILY_LIST} and #.location == "USA" and '
+                 f'#.status in {_LAWFUL_LIST})'),
+    "e_minor": "age < 18 and not accompanied",
+    "e_visa": "valid_us_visa == true",
+    "e_public": "public_interest_waiver == true",
+}
+
+
+def _v(name):
+    return {"var": name}
+
+
+JSON_LOGIC = {
+    "s_claim_country": {"==": [_v("claim_country"), "USA"]},
+    "s_arrived_from": {"==": [_v("arrived_from"), "CAN"]},
+    "s_third_country": {"!": {"or": [{"in": ["USA", _v("nationalities")]},
+                                     {"in": ["CAN", _v("nationalities")]}]}},
+    "s_entry": {"or": [{"==": [_v("entry_type"), "land_port_of_entry"]},
+                       {"and": [{"==": [_v("entry_type"), "between_ports"]},
+                                {">=": [_v("entry_day"), PROTOCOL_DAY]},
+                                {"<=": [{"-": [_v("claim_day"), _v("entry_day")]}, 14]}]}]},
+    "e_family": {"some": [_v("relatives"), {"and": [{"in": [_v("relation"), sorted(SIMPLE_FAMILY)]},
+                                                    {"==": [_v("location"), "USA"]},
+                                                    {"in": [_v("status"), sorted(SIMPLE_LAWFUL)]}]}]},
+    "e_minor": {"and": [{"<": [_v("age"), 18]}, {"!": _v("accompanied")}]},
+    "e_visa": {"==": [_v("valid_us_visa"), True]},
+    "e_public": {"==": [_v("public_interest_waiver"), True]},
+}
+
+
+def _cedar_policies() -> str:
+    family = ", ".join(f'{{relation: "{r}", location: "USA", status: "{s}"}}'
+                       for r in sorted(SIMPLE_FAMILY) for s in sorted(SIMPLE_LAWFUL))
+    conditions = {
+        "s_claim_country": 'context.claim_country == "USA"',
+        "s_arrived_from": 'context.arrived_from == "CAN"',
+        "s_third_country": '!(context.nationalities.contains("USA") || context.nationalities.contains("CAN"))',
+        "s_entry": ('context.entry_type == "land_port_of_entry" || (context.entry_type == "between_ports" '
+                    f'&& context.entry_day >= {PROTOCOL_DAY} && context.claim_day - context.entry_day <= 14)'),
+        "e_family": f"context.relatives.containsAny([{family}])",
+        "e_minor": "context.age < 18 && !context.accompanied",
+        "e_visa": "context.valid_us_visa",
+        "e_public": "context.public_interest_waiver",
+    }
+    # one policy per condition, in this order: Cedar names them policy0, policy1, ...
+    return "\n".join(f"permit(principal, action, resource) when {{ {conditions[n]} }};"
+                     for n in CONDITION_ORDER)
+
+
+CONDITION_ORDER = SCOPE + tuple(e for _, e in EXCEPTIONS)
+
+
+def peer_context(c: dict) -> dict:
+    """A validated simplified_stca record as plain JSON-like data: dates as day numbers,
+    unknown facts left out."""
+    ctx = {}
+    for name, value in c.items():
+        if type(value) is Unknown or name == "id":
+            continue
+        if name == "claim_date":
+            ctx["claim_day"] = (value - EPOCH).days
+        elif name == "entry_date":
+            ctx["entry_day"] = (value - EPOCH).days
+        elif name == "nationalities":
+            ctx[name] = list(value)
+        elif name == "relatives":
+            ctx[name] = [dict(r) for r in value]
+        else:
+            ctx[name] = value
+    return ctx
+
+
+def combine(claim_day: int, holds) -> tuple:
+    """The agreement's decision from `holds(condition)`: True, False or None (unknown)."""
+    if claim_day < IN_FORCE_DAY:
+        return NOT_IN_FORCE
+    unknown = False
+    for name in SCOPE:
+        value = holds(name)
+        if value is False:
+            return NOT_APPLICABLE
+        if value is None:
+            unknown = True
+    held = tuple(exc for exc, name in EXCEPTIONS if holds(name) is True)
+    if unknown:
+        return ("undetermined", held, None)
+    if held:
+        return ("exempt", held, None)
+    return ("applies", (), "CAN")
+
+
+class Peer:
+    """One peer engine: `prepare` (untimed) turns a validated record into the engine's input;
+    `decide` gives (outcome, exceptions, returns_to)."""
+    label = ""
+    module = ""
+    handles_unknown = False   # can it evaluate records with unknown (absent) facts?
+
+    def setup(self) -> None: ...
+
+    def prepare(self, c: dict):
+        return peer_context(c)
+
+    def decide(self, ctx) -> tuple:
+        raise NotImplementedError
+
+
+class CelPython(Peer):
+    label, module = "cel-python (celpy)", "celpy"
+    handles_unknown = True    # CEL's && and || absorb errors (a missing key) like Kleene logic
+
+    def setup(self) -> None:
+        import logging
+
+        import celpy
+        from celpy.evaluation import CELEvalError
+
+        logging.getLogger("celpy").setLevel(logging.ERROR)
+        env = celpy.Environment()
+        self._json_to_cel = celpy.json_to_cel
+        self._error = CELEvalError
+        self._programs = {n: env.program(env.compile(src)) for n, src in CEL.items()}
+
+    def prepare(self, c):
+        ctx = peer_context(c)
+        return ctx["claim_day"], {"c": self._json_to_cel(ctx)}
+
+    def decide(self, prepared):
+        claim_day, activation = prepared
+        programs, error = self._programs, self._error
+
+        def holds(name):
+            try:
+                value = programs[name].evaluate(activation)
+            except error:
+                return None
+            return None if isinstance(value, error) else bool(value)
+        return combine(claim_day, holds)
+
+
+class CelRust(Peer):
+    label, module = "common-expression-language (cel)", "cel"
+
+    def setup(self) -> None:
+        import cel
+
+        self._programs = {n: cel.compile(src) for n, src in CEL.items()}
+
+    def prepare(self, c):
+        ctx = peer_context(c)
+        return ctx["claim_day"], {"c": ctx}
+
+    def decide(self, prepared):
+        claim_day, ctx = prepared
+        programs = self._programs
+        return combine(claim_day, lambda name: bool(programs[name].execute(ctx)))
+
+
+class RuleEngine(Peer):
+    label, module = "rule-engine", "rule_engine"
+
+    def setup(self) -> None:
+        import rule_engine
+
+        context = rule_engine.Context()
+        self._rules = {n: rule_engine.Rule(src, context=context) for n, src in RULE_ENGINE.items()}
+
+    def decide(self, ctx):
+        rules = self._rules
+        return combine(ctx["claim_day"], lambda name: bool(rules[name].matches(ctx)))
+
+
+class JsonLogic(Peer):
+    label, module = "json-logic-qubit", "json_logic"
+
+    def setup(self) -> None:
+        from json_logic import jsonLogic
+
+        self._run = jsonLogic
+
+    def decide(self, ctx):
+        run = self._run
+        return combine(ctx["claim_day"], lambda name: bool(run(JSON_LOGIC[name], ctx)))
+
+
+class Zen(Peer):
+    label, module = "zen-engine", "zen"
+
+    def setup(self) -> None:
+        import zen
+
+        self._expressions = {n: zen.compile_expression(src) for n, src in ZEN.items()}
+
+    def decide(self, ctx):
+        expressions = self._expressions
+        return combine(ctx["claim_day"], lambda name: bool(expressions[name].evaluate(ctx)))
+
+
+class Cedar(Peer):
+    label, module = "cedarpy (one is_authorized per record)", "cedarpy"
+
+    def setup(self) -> None:
+        import cedarpy
+
+        self._is_authorized = cedarpy.is_authorized
+        self._policies = cedarpy.PolicySet.from_str(_cedar_policies())
+        self._entities = cedarpy.Entities.from_json_str("[]")
+        self._names = {f"policy{i}": name for i, name in enumerate(CONDITION_ORDER)}
+
+    def prepare(self, c):
+        ctx = peer_context(c)
+        return ctx["claim_day"], {"principal": 'Officer::"a"', "action": 'Action::"decide"',
+                                  "resource": 'Case::"c"', "context": ctx}
+
+    def decide(self, prepared):
+        claim_day, request = prepared
+        if claim_day < IN_FORCE_DAY:
+            return NOT_IN_FORCE
+        result = self._is_authorized(request, self._policies, self._entities)
+        names = self._names
+        true = {names[p] for p in result.diagnostics.reasons}
+        return combine(claim_day, lambda name: name in true)
+
+
+PEERS = [CelPython, CelRust, RuleEngine, JsonLogic, Cedar, Zen]
+
+
+# ============================================================================================
+# Timing
+# ============================================================================================
+
+def time_passes(fn, items: list, repeats: int, budget: float = SLOW_PASS_SECONDS):
+    """Median seconds per item over `repeats` passes; slow engines run on a prefix of `items`
+    sized to about `budget` seconds a pass. Returns (µs per item, items timed)."""
+    probe = items[: min(len(items), 500)]
+    start = time.perf_counter()
+    for item in probe:
+        fn(item)
+    per = (time.perf_counter() - start) / max(1, len(probe))
+    subset = items
+    if per * len(items) > budget:
+        subset = items[: max(len(probe), int(budget / per))]
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for item in subset:
+            fn(item)
+        samples.append((time.perf_counter() - start) / len(subset))
+    return statistics.median(samples) * 1e6, len(subset)
+
+
+def check_within(fn, items: list, budget: float) -> tuple[list, int]:
+    """fn over items, stopping after `budget` seconds (only the slowest peers reach it)."""
+    out = []
+    deadline = time.perf_counter() + budget
+    for index, item in enumerate(items):
+        out.append(fn(item))
+        if index % 256 == 255 and time.perf_counter() > deadline:
+            break
+    return out, len(out)
+
+
+def decision_tuple(decisions, agreement: str) -> tuple:
+    for d in decisions:
+        if d.agreement == agreement:
+            return (d.outcome, tuple(d.exceptions), d.returns_to)
+    raise KeyError(agreement)
+
+
+def mismatches(expected: list, actual: list) -> tuple[int, str | None]:
+    bad = [(i, e, a) for i, (e, a) in enumerate(zip(expected, actual)) if e != a]
+    first = None
+    if bad:
+        i, e, a = bad[0]
+        first = f"record #{i}: baseline {e}, engine {a}"
+    return len(bad), first
+
+
+class Table:
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.rows: list[tuple] = []
+
+    def add(self, engine: str, records: str, us: float | None, base_us: float | None,
+            note: str = "") -> None:
+        ratio = f"{us / base_us:.2f}" if us is not None and base_us else "—"
+        self.rows.append((engine, records, f"{us:.2f}" if us is not None else "—", ratio, note))
+
+    def print(self) -> None:
+        print(f"\n{self.title}")
+        print(TABLE_HEADER)
+        print("-" * len(TABLE_HEADER))
+        for engine, records, us, ratio, note in self.rows:
+            print(f"{engine:<44} {records:>16} {us:>11} {ratio:>11}" + (f"   {note}" if note else ""))
+
+
+def _count(label: str, n: int, total: int) -> str:
+    return f"{n:,}" if n == total else f"{n:,} {label}"
+
+
+# ============================================================================================
+# Benchmark parts
+# ============================================================================================
+
+def bench_simplified(n: int, seed: int, repeats: int, skip_peers: bool) -> dict:
+    policy = rulelang.load(str(SIMPLIFIED))
+    record_type = policy.program.input_type
+    values = validated(simplified_records(n, seed, record_type), record_type)
+    complete = [v for v in values if is_complete(v)]
+    expected = [simplified_baseline(v) for v in values]
+    expected_complete = [simplified_baseline(v) for v in complete]
+    outcomes = {}
+    for outcome, *_ in expected:
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    print(f"\n== simplified_stca: {n:,} records (seed {seed}), {len(complete):,} with every fact known")
+    print("   outcomes (baseline): " + ", ".join(f"{k} {v:,}" for k, v in sorted(outcomes.items())))
+    missing_outcomes = {"not_in_force", "not_applicable", "exempt", "applies", "undetermined"} - set(outcomes)
+    if missing_outcomes:
+        print(f"   WARNING: outcomes that never occur: {', '.join(sorted(missing_outcomes))}")
+
+    compiled = policy.compiled.decide
+    name = "simplified_stca"
+    got = [decision_tuple(compiled(v), name) for v in values]
+    bad, first = mismatches(expected, got)
+    print(f"   check: compiled rulelang vs baseline: {bad} mismatches in {n:,} records"
+          + (f" (first: {first})" if first else ""))
+    interp_got = [decision_tuple(policy._decide(v, None, None, None, trace=True), name) for v in values]
+    ibad, ifirst = mismatches(expected, interp_got)
+    print(f"   check: interpreter (traces) vs baseline: {ibad} mismatches in {n:,} records"
+          + (f" (first: {ifirst})" if ifirst else ""))
+
+    table = Table(f"simplified_stca ({n:,} records; median of {repeats} passes)")
+    base_us, base_n = time_passes(simplified_baseline, values, repeats, budget=1e9)
+    base_complete_us, _ = time_passes(simplified_baseline, complete, repeats, budget=1e9)
+    table.add("hand-written Python (baseline)", _count("", base_n, n), base_us, base_us)
+    comp_us, comp_n = time_passes(compiled, values, repeats, budget=1e9)
+    table.add("rulelang compiled (no trace)", _count("", comp_n, n), comp_us, base_us,
+              "" if bad == 0 else f"{bad} MISMATCHES")
+    interp = lambda v: policy._decide(v, None, None, None, trace=True)  # noqa: E731
+    int_us, int_n = time_passes(interp, values, repeats)
+    table.add("rulelang interpreter (with traces)", _count("subset", int_n, n), int_us, base_us,
+              "" if ibad == 0 else f"{ibad} MISMATCHES")
+    results = {"baseline": base_us, "baseline_complete": base_complete_us, "compiled": comp_us,
+               "interpreter": int_us, "compiled_mismatches": bad, "interpreter_mismatches": ibad,
+               "peers": {}}
+
+    comp_complete_us, _ = time_passes(compiled, complete, repeats, budget=1e9)
+    results["compiled_complete"] = comp_complete_us
+    if skip_peers:
+        table.add("peers", "—", None, None, "skipped (--skip-peers)")
+    else:
+        print(f"   on the {len(complete):,} complete records: baseline {base_complete_us:.2f} µs/record, "
+              f"compiled rulelang {comp_complete_us:.2f} µs/record")
+        for peer_class in PEERS:
+            peer = peer_class()
+            try:
+                peer.setup()
+            except ImportError:
+                table.add(peer.label, "—", None, None, f"not installed (pip install {peer.module})")
+                results["peers"][peer.label] = None
+                continue
+            except Exception as error:  # a peer that cannot compile our rules: say so, go on
+                table.add(peer.label, "—", None, None, f"setup failed: {type(error).__name__}: {error}")
+                results["peers"][peer.label] = None
+                continue
+            pool, pool_expected = (values, expected) if peer.handles_unknown else (complete, expected_complete)
+            prepared = [peer.prepare(v) for v in pool]
+            try:
+                peer_got, checked = check_within(peer.decide, prepared, CHECK_BUDGET_SECONDS)
+            except Exception as error:
+                table.add(peer.label, "—", None, None, f"failed: {type(error).__name__}: {str(error)[:80]}")
+                results["peers"][peer.label] = None
+                continue
+            pbad, pfirst = mismatches(pool_expected[:checked], peer_got)
+            scope = "all records" if peer.handles_unknown else "complete records only (no unknown facts)"
+            if checked < len(pool):
+                scope += f"; the first {checked:,} of {len(pool):,} (check capped at {CHECK_BUDGET_SECONDS:.0f} s)"
+            print(f"   check: {peer.label} vs baseline: {pbad} mismatches in {checked:,} records, "
+                  f"{scope}" + (f" (first: {pfirst})" if pfirst else ""))
+            us, timed = time_passes(peer.decide, prepared, repeats)
+            ref = base_us if peer.handles_unknown else base_complete_us
+            label = "" if peer.handles_unknown else "complete"
+            table.add(peer.label, _count("subset", timed, len(pool)) if peer.handles_unknown
+                      else f"{timed:,} {label}", us, ref, "" if pbad == 0 else f"{pbad} MISMATCHES")
+            results["peers"][peer.label] = {"us": us, "mismatches": pbad, "records": timed,
+                                            "all_records": peer.handles_unknown}
+            del prepared
+    table.print()
+    print("   × baseline: against the baseline on the same records (complete-only peers: "
+          "the baseline on the complete records).")
+    return results
+
+
+def bench_stca_us(n: int, seed: int, repeats: int) -> dict:
+    policy = rulelang.load("stdlib:stca_us")
+    record_type = policy.program.input_type
+    values = validated(list(stca_us_records(n, seed, record_type)), record_type)
+    expected = [stca_us_baseline(v) for v in values]
+    outcomes = {}
+    for outcome, *_ in expected:
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    print(f"\n== stdlib:stca_us: {n:,} records (seed {seed})")
+    print("   outcomes (baseline): " + ", ".join(f"{k} {v:,}" for k, v in sorted(outcomes.items())))
+    compiled = policy.compiled.decide
+    got = [decision_tuple(compiled(v), "stca_us") for v in values]
+    bad, first = mismatches(expected, got)
+    print(f"   check: compiled rulelang vs baseline: {bad} mismatches in {n:,} records"
+          + (f" (first: {first})" if first else ""))
+    interp = lambda v: policy._decide(v, None, None, None, trace=True)  # noqa: E731
+    interp_got = [decision_tuple(interp(v), "stca_us") for v in values]
+    ibad, ifirst = mismatches(expected, interp_got)
+    print(f"   check: interpreter (traces) vs baseline: {ibad} mismatches in {n:,} records"
+          + (f" (first: {ifirst})" if ifirst else ""))
+    table = Table(f"stdlib:stca_us ({n:,} records; median of {repeats} passes)")
+    base_us, _ = time_passes(stca_us_baseline, values, repeats, budget=1e9)
+    table.add("hand-written Python (baseline)", f"{n:,}", base_us, base_us)
+    comp_us, _ = time_passes(compiled, values, repeats, budget=1e9)
+    table.add("rulelang compiled (no trace)", f"{n:,}", comp_us, base_us,
+              "" if bad == 0 else f"{bad} MISMATCHES")
+    int_us, int_n = time_passes(interp, values, repeats)
+    table.add("rulelang interpreter (with traces)", _count("subset", int_n, n), int_us, base_us,
+              "" if ibad == 0 else f"{ibad} MISMATCHES")
+    table.add("peers", "—", None, None, "not encoded for stca_us (see simplified_stca)")
+    table.print()
+    return {"baseline": base_us, "compiled": comp_us, "interpreter": int_us,
+            "compiled_mismatches": bad, "interpreter_mismatches": ibad}
+
+
+def _rulelang_command() -> list[str]:
+    exe = shutil.which("rulelang")
+    if exe:
+        return [exe]
+    return [sys.executable, "-c", "from rulelang.cli import main; main()"]
+
+
+def _median_wall(cmd: list[str], runs: int) -> tuple[float, int]:
+    samples, rc = [], 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        samples.append(time.perf_counter() - start)
+        rc = rc or proc.returncode
+    return statistics.median(samples), rc
+
+
+def bench_cli(runs: int) -> dict:
+    base = _rulelang_command()
+    check_s, check_rc = _median_wall(base + ["check", "stdlib:all"], runs)
+    help_s, help_rc = _median_wall(base + ["--help"], runs)
+    python_s, _ = _median_wall([sys.executable, "-c", "pass"], runs)
+    print(f"\n== command line (wall time, median of {runs} runs)")
+    print(f"   rulelang check stdlib:all   {check_s * 1000:8.0f} ms   (exit {check_rc})")
+    print(f"   rulelang --help             {help_s * 1000:8.0f} ms   (exit {help_rc})")
+    print(f"   python -c pass (reference)  {python_s * 1000:8.0f} ms")
+    return {"check_s": check_s, "check_rc": check_rc, "help_s": help_s, "python_s": python_s}
+
+
+def bench_stream(n: int, seed: int) -> dict:
+    policy = rulelang.load("stdlib:stca_us")
+    path = Path(tempfile.gettempdir()) / f"rulelang_bench_stca_us_{n}_{seed}.jsonl"
+    if not path.exists():
+        tmp = path.with_suffix(".part")
+        with tmp.open("w") as out:
+            for record in stca_us_records(n, seed, policy.program.input_type):
+                out.write(json.dumps(record, separators=(",", ":")) + "\n")
+        tmp.replace(path)
+    size_mb = path.stat().st_size / 1e6
+    cmd = _rulelang_command() + ["run", "stdlib:stca_us", str(path), "--format", "jsonl"]
+    use_time = Path("/usr/bin/time").exists()
+    if use_time:
+        cmd = ["/usr/bin/time", "-v"] + cmd
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - start
+    if use_time:
+        match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+        rss_mb = int(match.group(1)) / 1024 if match else float("nan")
+        code = re.search(r"Exit status: (\d+)", proc.stderr)
+        rc = int(code.group(1)) if code else proc.returncode
+    else:  # pragma: no cover - a machine without GNU time
+        import resource
+
+        rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        rc = proc.returncode
+    print(f"\n== streaming: rulelang run stdlib:stca_us FILE --format jsonl > /dev/null")
+    print(f"   {n:,} records ({size_mb:.0f} MB JSONL at {path}), exit {rc}")
+    print(f"   wall {wall:.1f} s, {n / wall:,.0f} records/s, peak RSS {rss_mb:.0f} MB")
+    return {"records": n, "wall_s": wall, "records_per_s": n / wall, "rss_mb": rss_mb, "rc": rc}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=None, help="records per data set (default 100000)")
+    parser.add_argument("--quick", action="store_true", help="a small smoke run")
+    parser.add_argument("--skip-peers", action="store_true", help="do not run the peer engines")
+    parser.add_argument("--skip-stream", action="store_true", help="skip the 1M-record streaming run")
+    parser.add_argument("--stream-records", type=int, default=None, help="default 1000000")
+    parser.add_argument("--seed", type=int, default=20240501)
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    args = parser.parse_args(argv)
+    n = args.records or (2_000 if args.quick else 100_000)
+    repeats = 3 if args.quick else REPEATS
+    stream_n = args.stream_records or (5_000 if args.quick else 1_000_000)
+
+    print(f"rulelang benchmarks — Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+          f"records {n:,}, seed {args.seed}")
+    results = {"records": n, "seed": args.seed}
+    results["simplified"] = bench_simplified(n, args.seed, repeats, args.skip_peers)
+    results["stca_us"] = bench_stca_us(n, args.seed + 1, repeats)
+    results["cli"] = bench_cli(1 if args.quick else 5)
+    if args.skip_stream:
+        print("\n== streaming: skipped (--skip-stream)")
+    else:
+        results["stream"] = bench_stream(stream_n, args.seed + 2)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2, default=str))
+    failed = results["simplified"]["compiled_mismatches"] or results["stca_us"]["compiled_mismatches"]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
