@@ -37,23 +37,26 @@ def _exists(path: str) -> bool:
         return False
 
 
-def check(target) -> list[Diagnostic]:
+def check(target, import_roots=()) -> list[Diagnostic]:
     """Parse and check rules (a path, `stdlib:NAME`, or rule text). Never raises
-    for the user's mistakes: they come back as Diagnostic values."""
+    for the user's mistakes: they come back as Diagnostic values. Imports may
+    read `.rules` files under the stdlib, the rule file's folder, and the
+    folders in `import_roots`."""
     from rulelang.pipeline import build
 
     diags = Diagnostics()
-    build(_refs(target), diags)
+    build(_refs(target), diags, [Path(r) for r in import_roots])
     return list(diags)
 
 
-def load(target) -> "Policy":
+def load(target, import_roots=()) -> "Policy":
     """A checked policy, ready to evaluate. Raises RuleSyntaxError or
-    RuleTypeError (with `.diagnostics`) if the rules have errors."""
+    RuleTypeError (with `.diagnostics`) if the rules have errors. `import_roots`
+    as for `check`."""
     from rulelang.pipeline import build
 
     diags = Diagnostics()
-    program = build(_refs(target), diags)
+    program = build(_refs(target), diags, [Path(r) for r in import_roots])
     if program is None:
         raise RuleSyntaxError(_summary(diags, "syntax"), list(diags))
     if diags.has_errors:

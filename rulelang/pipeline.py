@@ -40,12 +40,13 @@ def _stdlib_ref(name: str) -> resolve.ModuleRef:
     return resolve.ModuleRef(path=path, name=resolve.display_name(path))
 
 
-def build(refs: list[resolve.ModuleRef], diags: Diagnostics) -> Program | None:
+def build(refs: list[resolve.ModuleRef], diags: Diagnostics,
+          import_roots: list[Path] | None = None) -> Program | None:
     """Parse and check; None when a module does not parse (checking it would only
     cascade), else the Program, whose diagnostics may still hold errors."""
     from rulelang.semantics.check import check
 
-    roots = resolve.load_modules(refs, diags)
+    roots = resolve.load_modules(refs, diags, import_roots)
     if diags.has_errors:
         return None
     try:

@@ -75,10 +75,20 @@ def read_source(path: Path, diags: Diagnostics, name: str | None = None) -> Sour
 
 
 class _Loader:
-    def __init__(self, diags: Diagnostics) -> None:
+    def __init__(self, diags: Diagnostics, import_roots: list[Path]) -> None:
         self.diags = diags
         self.loaded: dict[str, LoadedModule] = {}
         self.in_progress: list[str] = []
+        # a rule file reads nothing but `.rules` files under these folders
+        self.import_roots = [stdlib_dir().resolve()] + [r.resolve() for r in import_roots]
+
+    def _allowed(self, path: Path) -> bool:
+        try:
+            resolved = path.resolve()
+        except (OSError, ValueError):
+            return False
+        return resolved.suffix == EXTENSION and any(
+            resolved.is_relative_to(root) for root in self.import_roots)
 
     def load_path(self, path: Path, display: str | None = None) -> LoadedModule | None:
         try:
@@ -138,18 +148,30 @@ class _Loader:
             if importer.directory is not None:
                 candidates.append(importer.directory / (target + EXTENSION))
             candidates.append(stdlib_path(target))
-        for candidate in candidates:
+        allowed = [c for c in candidates if self._allowed(c)]
+        for candidate in allowed:
             if candidate.is_file():
                 return candidate
-        shown = ", ".join(str(c) for c in candidates)
+        if not allowed:
+            self.diags.error(
+                "RL0103", f"`{target}` is outside the folders rule files may import from",
+                decl.span, help="imports are `.rules` files beside the importing file or below "
+                "it, or `stdlib:NAME`; embedders can allow more folders with `import_roots`")
+            return None
+        shown = ", ".join(str(c) for c in allowed)
         self.diags.error("RL0103", f"cannot find module `{target}`", decl.span,
                          help=f"looked for {shown}")
         return None
 
 
-def load_modules(refs: list[ModuleRef], diags: Diagnostics) -> list[LoadedModule]:
-    """Load the given root modules and everything they import."""
-    loader = _Loader(diags)
+def load_modules(refs: list[ModuleRef], diags: Diagnostics,
+                 import_roots: list[Path] | None = None) -> list[LoadedModule]:
+    """Load the given root modules and everything they import. Imports may read
+    `.rules` files under the stdlib, the folder of each root file, and
+    `import_roots` (rule text given as a string gets only what is listed)."""
+    folders = list(import_roots or [])
+    folders += [ref.path.parent for ref in refs if ref.path is not None]
+    loader = _Loader(diags, folders)
     roots = []
     for ref in refs:
         if ref.text is not None:
