@@ -88,14 +88,15 @@ def detect_format(path: str) -> str:
 
 def read_records(stream: IO[bytes], fmt: str) -> Iterator[RawRecord]:
     """Records from a binary stream in the given format, one at a time."""
+    if fmt not in ("json", "csv"):
+        yield from _read_jsonl(stream)  # line by line in bytes: a bad byte spoils one line only
+        return
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
     try:
         if fmt == "json":
             yield from _read_json(text)
-        elif fmt == "csv":
-            yield from _read_csv(text)
         else:
-            yield from _read_jsonl(text)
+            yield from _read_csv(text)
     except UnicodeDecodeError as error:
         yield RawRecord("end of input", read_error=f"the input is not UTF-8 text ({error.reason})")
     finally:
@@ -117,21 +118,26 @@ def _strict_json(line: str):
     return json.loads(line, parse_constant=reject_constant, object_pairs_hook=no_duplicates)
 
 
-def _read_jsonl(text: IO[str]) -> Iterator[RawRecord]:
+def _read_jsonl(stream: IO[bytes]) -> Iterator[RawRecord]:
+    # JSON Lines end at "\n" only (a "\r" before it is JSON whitespace); each line is
+    # decoded on its own so that one bad byte makes one invalid record, not a lost batch.
     line_no = 0
     while True:
-        try:
-            line = text.readline(MAX_LINE + 1)
-        except UnicodeDecodeError as error:
-            yield RawRecord(f"line {line_no + 1}", read_error=f"not UTF-8 text ({error.reason})")
-            return
-        if not line:
+        raw = stream.readline(MAX_LINE + 1)
+        if not raw:
             return
         line_no += 1
-        if len(line) > MAX_LINE and not line.endswith("\n"):
-            while line and not line.endswith("\n"):  # skip the rest of an over-long line
-                line = text.readline(MAX_LINE + 1)
-            yield RawRecord(f"line {line_no}", read_error=f"line longer than {MAX_LINE} characters")
+        if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):  # skip the rest of an over-long line
+                raw = stream.readline(MAX_LINE + 1)
+            yield RawRecord(f"line {line_no}", read_error=f"line longer than {MAX_LINE} bytes")
+            continue
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            yield RawRecord(f"line {line_no}", read_error=f"not UTF-8 text ({error.reason})")
             continue
         if not line.strip():
             continue

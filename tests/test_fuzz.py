@@ -473,8 +473,8 @@ DEEP = 1_000
 
 def junk_values():
     scalar = st.one_of(
-        st.none(), st.booleans(), st.integers(), st.just(10**30), st.just(-10**5000),
-        st.just(10**5000), st.floats(), st.just(float("nan")), st.just(float("inf")),
+        st.none(), st.booleans(), st.integers(), st.just(10**30), st.just(-10**19),
+        st.integers(4400, 5000).map(lambda k: 10**k), st.floats(), st.just(float("nan")), st.just(float("inf")),
         st.text(max_size=20),
         st.sampled_from(["2023-02-30", "2023-13-01", "20230101", "2023-1-1", "0000-01-01",
                          "XXX", "usa", "US", "Alpha", "alpha ", "", "\x00", "\ud800",

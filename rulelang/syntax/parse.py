@@ -120,10 +120,19 @@ def describe_terminal(name: str) -> str:
     return f"`{literal}`" if literal is not None else name.lower()
 
 
+# Limits that keep a hostile rule file from costing unbounded time or memory.
+MAX_SOURCE_CHARS = 1_000_000
+MAX_DECLARATIONS = 10_000
+
+
 def parse(source: Source, diags: Diagnostics) -> ast.Module | None:
     """Parse a whole rule file; None (with diagnostics) if it has syntax errors."""
     parser, _ = _parser()
     text = source.text
+    if len(text) > MAX_SOURCE_CHARS:
+        diags.error("RL0004", f"`{source.name}` has {len(text):,} characters; rule files are "
+                    f"limited to {MAX_SOURCE_CHARS:,}", help="split it into modules and `import` them")
+        return None
     failed = False
     for _ in range(MAX_SYNTAX_ERRORS):
         try:
@@ -138,6 +147,11 @@ def parse(source: Source, diags: Diagnostics) -> ast.Module | None:
         if failed:
             return None
         if _too_deep(tree, source, diags):
+            return None
+        if len(tree.children) > MAX_DECLARATIONS:
+            diags.error("RL0004", f"`{source.name}` has {len(tree.children):,} declarations; a "
+                        f"module is limited to {MAX_DECLARATIONS:,}",
+                        help="split it into modules and `import` them")
             return None
         return _Builder(source).transform(tree)
     return None
