@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 
 import rulelang
+from rulelang.decision import Decision, Unestablished
 from rulelang.records import InvalidRecord, validate_dict
 from rulelang.runtime import Unknown
 from rulelang.semantics import types as T
@@ -259,6 +260,76 @@ def simplified_baseline(c: dict) -> tuple:
     if held:
         return ("exempt", tuple(held), None)
     return ("applies", (), "CAN")
+
+
+def simplified_baseline_decision(c: dict):
+    """The full decision record of simplified_stca for one validated record, by hand:
+    the same fields rulelang computes (status, missing facts, unestablished
+    exceptions with their facts), so the comparison with compiled rulelang is
+    like for like."""
+    claim = c["claim_date"]
+    cid = c["id"]
+    if claim < IN_FORCE:
+        return _decision(cid, claim, "not_yet_in_force", "not_in_force")
+    if c["claim_country"] != "USA":
+        return _decision(cid, claim, "in_force", "not_applicable")
+    facts = set()
+    arrived = c["arrived_from"]
+    if type(arrived) is Unknown:
+        facts.add("arrived_from")
+    elif arrived != "CAN":
+        return _decision(cid, claim, "in_force", "not_applicable")
+    nationalities = c["nationalities"]
+    if "USA" in nationalities or "CAN" in nationalities:
+        return _decision(cid, claim, "in_force", "not_applicable")
+    entry_type, entry = c["entry_type"], c["entry_date"]
+    if type(entry_type) is Unknown:
+        facts.add("entry_type")
+        if type(entry) is Unknown:
+            facts.add("entry_date")
+    elif entry_type != "land_port_of_entry":
+        if entry_type != "between_ports":
+            return _decision(cid, claim, "in_force", "not_applicable")
+        if type(entry) is Unknown:
+            facts.add("entry_date")
+        elif entry < PROTOCOL or (claim - entry).days > 14:
+            return _decision(cid, claim, "in_force", "not_applicable")
+    held, unestablished = [], []
+    relatives = c["relatives"]
+    if type(relatives) is Unknown:
+        unestablished.append(Unestablished("family_in_us", ("relatives",)))
+    elif any(r["relation"] in SIMPLE_FAMILY and r["location"] == "USA" and r["status"] in SIMPLE_LAWFUL
+             for r in relatives):
+        held.append("family_in_us")
+    age, accompanied = c["age"], c["accompanied"]
+    minor = type(age) is Unknown or age < 18
+    if minor:
+        unknown = (["age"] if type(age) is Unknown else []) + \
+            (["accompanied"] if type(accompanied) is Unknown else [])
+        if accompanied is True:
+            pass
+        elif unknown:
+            unestablished.append(Unestablished("unaccompanied_minor", tuple(sorted(unknown))))
+        else:
+            held.append("unaccompanied_minor")
+    for name, field in (("valid_visa", "valid_us_visa"), ("public_interest", "public_interest_waiver")):
+        value = c[field]
+        if value is True:
+            held.append(name)
+        elif type(value) is Unknown:
+            unestablished.append(Unestablished(name, (field,)))
+    if facts:
+        return _decision(cid, claim, "in_force", "undetermined", None, tuple(held),
+                         tuple(sorted(facts)), tuple(unestablished))
+    if held:
+        return _decision(cid, claim, "in_force", "exempt", None, tuple(held), (), tuple(unestablished))
+    return _decision(cid, claim, "in_force", "applies", "CAN", (), (), tuple(unestablished))
+
+
+def _decision(cid, as_of, status, outcome, returns_to=None, exceptions=(), missing=(),
+              unestablished=()):
+    return tuple.__new__(Decision, (cid, "simplified_stca", as_of, status, outcome, returns_to,
+                                    exceptions, missing, unestablished, None, ()))
 
 
 STCA_FAMILY = frozenset({"spouse", "child", "parent", "legal_guardian", "sibling", "grandparent",
@@ -731,18 +802,27 @@ def bench_simplified(n: int, seed: int, repeats: int, skip_peers: bool) -> dict:
     print(f"   check: interpreter (traces) vs baseline: {ibad} mismatches in {n:,} records"
           + (f" (first: {ifirst})" if ifirst else ""))
 
+    full_expected = [simplified_baseline_decision(v).to_json(trace=False) for v in values]
+    full_got = [compiled(v)[0].to_json(trace=False) for v in values]
+    fbad, ffirst = mismatches(full_expected, full_got)
+    print(f"   check: compiled rulelang vs the full-decision baseline, every field: {fbad} mismatches "
+          f"in {n:,} records" + (f" (first: {ffirst})" if ffirst else ""))
+
     table = Table(f"simplified_stca ({n:,} records; median of {repeats} passes)")
+    full_us, _ = time_passes(simplified_baseline_decision, values, repeats, budget=1e9)
     base_us, base_n = time_passes(simplified_baseline, values, repeats, budget=1e9)
     base_complete_us, _ = time_passes(simplified_baseline, complete, repeats, budget=1e9)
-    table.add("hand-written Python (baseline)", _count("", base_n, n), base_us, base_us)
+    table.add("hand-written Python, full decision (baseline)", _count("", base_n, n), full_us, full_us)
+    table.add("hand-written Python, outcome only", _count("", base_n, n), base_us, full_us)
     comp_us, comp_n = time_passes(compiled, values, repeats, budget=1e9)
-    table.add("rulelang compiled (no trace)", _count("", comp_n, n), comp_us, base_us,
-              "" if bad == 0 else f"{bad} MISMATCHES")
+    table.add("rulelang compiled (no trace)", _count("", comp_n, n), comp_us, full_us,
+              "" if bad == 0 and fbad == 0 else f"{bad + fbad} MISMATCHES")
     interp = lambda v: policy._decide(v, None, None, None, trace=True)  # noqa: E731
     int_us, int_n = time_passes(interp, values, repeats)
-    table.add("rulelang interpreter (with traces)", _count("subset", int_n, n), int_us, base_us,
+    table.add("rulelang interpreter (with traces)", _count("subset", int_n, n), int_us, full_us,
               "" if ibad == 0 else f"{ibad} MISMATCHES")
-    results = {"baseline": base_us, "baseline_complete": base_complete_us, "compiled": comp_us,
+    results = {"baseline": base_us, "baseline_full": full_us, "full_mismatches": fbad,
+               "baseline_complete": base_complete_us, "compiled": comp_us,
                "interpreter": int_us, "compiled_mismatches": bad, "interpreter_mismatches": ibad,
                "peers": {}}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import Decimal
+from typing import NamedTuple
 
 import attrs
 
@@ -20,8 +21,10 @@ class Unestablished:
         return {"exception": self.exception, "facts": list(self.facts)}
 
 
-@attrs.frozen
-class Decision:
+class Decision(NamedTuple):
+    """A named tuple, not an attrs class: the compiled backend builds one per
+    agreement per record, and a tuple is several times cheaper to make."""
+
     case: str | None
     agreement: str
     as_of: _dt.date

@@ -13,6 +13,7 @@ Python.
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import re
 
@@ -69,11 +70,12 @@ class _Compiler:
         return f"{prefix}{self.counter}"
 
     def const(self, value) -> str:
+        """The name of a module-level constant holding `value` (k0, k1, ...)."""
         key = (type(value), value) if _hashable(value) else id(value)
         if key not in self._constant_index:
             self._constant_index[key] = len(self.constants)
             self.constants.append(value)
-        return f"K[{self._constant_index[key]}]"
+        return f"k{self._constant_index[key]}"
 
     def rule_fn(self, decl) -> str:
         if decl not in self.rule_ids:
@@ -170,7 +172,7 @@ class _Compiler:
             return self._const_ref(ref.target)
         if kind == "agreement":
             info = self.program.agreement_infos[ref.target]
-            return f"decision_value({self.agreement_fn(info)}(r, d, m['assume'], m))"
+            return f"decision_value({self.agreement_fn(info)}(r, d, m['assume'], m, None))"
         raise AssertionError(kind)
 
     def _const_ref(self, decl) -> str:
@@ -207,8 +209,12 @@ class _Compiler:
                 v = self.fresh()
                 return f"({v} if type({v} := {args[0]}) is U else len({v}))"
             return f"len({args[0]})"
-        return f"{self.def_fn(ref.target)}(r, d, m, {', '.join(args)})" if args else \
-            f"{self.def_fn(ref.target)}(r, d, m)"
+        decl = ref.target
+        if all(self.trivial(a) for a in expr.args) and _size(decl.body) <= INLINE_NODES:
+            # a small function called with plain values: inline its body, saving a call
+            return self.ex(decl.body, {p.name.name: a for p, a in zip(decl.params, args)})
+        return f"{self.def_fn(decl)}(r, d, m, {', '.join(args)})" if args else \
+            f"{self.def_fn(decl)}(r, d, m)"
 
     def _ex_Unary(self, expr, env):
         operand = self.ex(expr.operand, env)
@@ -228,27 +234,64 @@ class _Compiler:
         a_unknown, b_unknown = self.maybe_unknown(expr.left), self.maybe_unknown(expr.right)
         left, right = self.ex(expr.left, env), self.ex(expr.right, env)
         if op in ("and", "or"):
-            if not (a_unknown or b_unknown):
+            # Python's own `and`/`or` are Kleene's when the left side is known: they return
+            # the right operand as it is (an Unknown included) without testing its truth.
+            if not a_unknown:
                 return f"({left} {op} {right})"
             a = self.fresh()
-            stop = "False" if op == "and" else "True"
-            return f"({stop} if ({a} := {left}) is {stop} else k_{op}2({a}, {right}))"
+            if not b_unknown:  # unknown left, known right
+                if op == "and":
+                    return f"(False if ({a} := {left}) is False else ({a} if {right} else False))"
+                return f"(True if ({a} := {left}) is True else (True if {right} else {a}))"
+            b = self.fresh()
+            if op == "and":
+                return (f"(False if ({a} := {left}) is False else False if ({b} := {right}) is False "
+                        f"else True if {a} is True and {b} is True else unknown_of({a}, {b}))")
+            return (f"(True if ({a} := {left}) is True else True if ({b} := {right}) is True "
+                    f"else False if {a} is False and {b} is False else unknown_of({a}, {b}))")
         if op == "??":
             if not a_unknown:
                 return left
             a = self.fresh()
             return f"({right} if type({a} := {left}) is U else {a})"
+        if op in ("<", "<=", ">", ">=", "==", "!=") and self.in_days(expr.left) and \
+                self.in_days(expr.right):
+            left, right = self.days(expr.left, env), self.days(expr.right, env)
+            operation = lambda a, b: f"({a} {op} {b})"  # noqa: E731
+        else:
+            operation = lambda a, b: self._operation(expr, a, b)  # noqa: E731
         if not (a_unknown or b_unknown):
-            return self._operation(expr, left, right)
+            return operation(left, right)
         # A known side that cannot fail need not be evaluated when the other is unknown.
         if a_unknown and not b_unknown and self.trivial(expr.right):
             a = self.fresh()
-            return f"({a} if type({a} := {left}) is U else {self._operation(expr, a, right)})"
+            return f"({a} if type({a} := {left}) is U else {operation(a, right)})"
         if b_unknown and not a_unknown and self.trivial(expr.left):
             b = self.fresh()
-            return f"({b} if type({b} := {right}) is U else {self._operation(expr, left, b)})"
+            return f"({b} if type({b} := {right}) is U else {operation(left, b)})"
         a, b = self.fresh(), self.fresh()
-        return (f"({self._operation(expr, a, b)} if (type({a} := {left}) is not U) & "
+        return (f"({operation(a, b)} if (type({a} := {left}) is not U) & "
+                f"(type({b} := {right}) is not U) else unknown_of({a}, {b}))")
+
+    def in_days(self, expr) -> bool:
+        """A duration counted in days whatever the record: `date - date`, or `N days`."""
+        if isinstance(expr, ast.DurationLit):
+            duration = self.program.durations[expr]
+            return duration.months == 0
+        return (isinstance(expr, ast.Binary) and expr.op == "-"
+                and T.strip(self.types[expr.left]) == T.DATE
+                and T.strip(self.types[expr.right]) == T.DATE)
+
+    def days(self, expr, env: dict) -> str:
+        """The number of days of an `in_days` duration, as an int expression (or Unknown)."""
+        if isinstance(expr, ast.DurationLit):
+            return f"({self.program.durations[expr].days})"
+        left, right = self.ex(expr.left, env), self.ex(expr.right, env)
+        a_unknown, b_unknown = self.maybe_unknown(expr.left), self.maybe_unknown(expr.right)
+        if not (a_unknown or b_unknown):
+            return f"({left} - {right}).days"
+        a, b = self.fresh(), self.fresh()
+        return (f"(({a} - {b}).days if (type({a} := {left}) is not U) & "
                 f"(type({b} := {right}) is not U) else unknown_of({a}, {b}))")
 
     def trivial(self, expr) -> bool:
@@ -309,12 +352,17 @@ class _Compiler:
         body = self.ex(expr.body, {**env, expr.var.name: var})
         ordered = "ordered" if isinstance(T.strip(self.types[expr.collection]), T.SetType) else ""
         items = f"{ordered}({coll})" if ordered else coll
-        simple = not self.maybe_unknown(expr.collection) and not self.maybe_unknown(expr.body)
-        if simple and expr.kind in ("any", "all"):
+        if self.maybe_unknown(expr.body):
+            return f"quantify_{expr.kind}({coll}, lambda {var}: {body})"
+        if self.maybe_unknown(expr.collection):
+            c = self.fresh()
+            items = f"{ordered}({c})" if ordered else c
+            plain = (f"{expr.kind}({body} for {var} in {items})" if expr.kind != "count"
+                     else f"sum(1 for {var} in {items} if {body})")
+            return f"({c} if type({c} := {coll}) is U else {plain})"
+        if expr.kind in ("any", "all"):
             return f"{expr.kind}({body} for {var} in {items})"
-        if simple:
-            return f"sum(1 for {var} in {items} if {body})"
-        return f"quantify_{expr.kind}({coll}, lambda {var}: {body})"
+        return f"sum(1 for {var} in {items} if {body})"
 
     def _ex_Match(self, expr, env):
         scrutinee = self.ex(expr.scrutinee, env)
@@ -445,10 +493,20 @@ class _Compiler:
 
     def _emit_agreement(self, info: P.AgreementInfo) -> None:
         fn, src = self.agreement_fn(info), self.src
-        src.add(0, f"def {fn}(r, d, assume, m):")
-        src.add(1, f"status = {self.const(info)}.status_on(d)")
+        src.add(0, f"def {fn}(r, d, assume, m, cid):")
+        name = _name_literal(info.name)
+        dates = tuple(event.date for event in info.events)
+        statuses = [info.status_on(_dt.date.min)] + [info.status_on(day) for day in dates]
+        if len(dates) <= 4:  # a short timeline: a chain of comparisons beats a call
+            chain = repr(statuses[-1])
+            for day, before in reversed(list(zip(dates, statuses))):
+                chain = f"{before!r} if d < {self.const(day)} else {chain}"
+            src.add(1, f"status = {chain}")
+        else:
+            src.add(1, f"status = {self.const(tuple(statuses))}[bisect_right({self.const(dates)}, d)]")
         src.add(1, "if status != 'in_force' and assume != 'in_force':")
-        src.add(2, "return (status, 'not_in_force', None, (), (), ())")
+        src.add(2, f"return new(D, (cid, {name}, d, status, 'not_in_force', None, (), (), (), None, ()))")
+        src.add(1, "assumed = None if status == 'in_force' else assume")
         src.add(1, "su = None")
         for conjunct in info.conjuncts:
             indent = 1
@@ -458,13 +516,16 @@ class _Compiler:
                 indent = 2
             src.add(indent, f"c = {self.ex(conjunct.expr, {})}")
             src.add(indent, "if c is False:")
-            src.add(indent + 1, "return (status, 'not_applicable', None, (), (), ())")
+            src.add(indent + 1, f"return new(D, (cid, {name}, d, status, 'not_applicable', None, (), (), (), "
+                                "assumed, ()))")
             if self.maybe_unknown(conjunct.expr):
                 src.add(indent, "if c is not True:")
                 src.add(indent + 1, "su = c.facts if su is None else su | c.facts")
         src.add(1, "held = []")
         src.add(1, "unest = []")
-        src.add(1, "state = None")
+        state_burden = any(e.clause.burden == P.STATE for e in info.exceptions)
+        if state_burden:
+            src.add(1, "state = None")
         for exc in info.exceptions:
             src.add(1, f"h = {self._holds(exc)}")
             src.add(1, "if h is True:")
@@ -475,21 +536,41 @@ class _Compiler:
             else:
                 src.add(2, f"unest.append(Unestablished({_name_literal(exc.name)}, "
                            "tuple(sorted(h.facts))))")
-        src.add(1, "held = tuple(held)")
-        src.add(1, "unest = tuple(unest)")
+        src.add(1, "held = tuple(held) if held else ()")
+        src.add(1, "unest = tuple(unest) if unest else ()")
         src.add(1, "if su is not None:")
-        src.add(2, "return (status, 'undetermined', None, held, tuple(sorted(su)), unest)")
+        src.add(2, f"return new(D, (cid, {name}, d, status, 'undetermined', None, held, tuple(sorted(su)), "
+                   "unest, assumed, ()))")
         src.add(1, "if held:")
-        src.add(2, "return (status, 'exempt', None, held, (), unest)")
-        src.add(1, "if state is not None:")
-        src.add(2, "return (status, 'undetermined', None, (), tuple(sorted(state)), unest)")
+        src.add(2, f"return new(D, (cid, {name}, d, status, 'exempt', None, held, (), unest, assumed, ()))")
+        if state_burden:
+            src.add(1, "if state is not None:")
+            src.add(2, f"return new(D, (cid, {name}, d, status, 'undetermined', None, (), "
+                       "tuple(sorted(state)), unest, assumed, ()))")
         if info.returns_to is None:
-            src.add(1, "return (status, 'applies', None, (), (), unest)")
+            src.add(1, f"return new(D, (cid, {name}, d, status, 'applies', None, (), (), unest, assumed, ()))")
             return
         src.add(1, f"to = {self.ex(info.returns_to, {})}")
-        src.add(1, "if type(to) is U:")
-        src.add(2, "return (status, 'undetermined', None, (), tuple(sorted(to.facts)), unest)")
-        src.add(1, "return (status, 'applies', to, (), (), unest)")
+        if self.maybe_unknown(info.returns_to):
+            src.add(1, "if type(to) is U:")
+            src.add(2, f"return new(D, (cid, {name}, d, status, 'undetermined', None, (), "
+                       "tuple(sorted(to.facts)), unest, assumed, ()))")
+        src.add(1, f"return new(D, (cid, {name}, d, status, 'applies', to, (), (), unest, assumed, ()))")
+
+    def emit_decide_all(self) -> None:
+        """`decide_all(r, d, assume)`: every root agreement's decision for one record."""
+        src = self.src
+        src.add(0, "def decide_all(r, d, assume):")
+        id_type = self.program.input_type.fields.get("id") if self.program.input_type else None
+        if id_type == T.TEXT:
+            src.add(1, "cid = r['id']")
+        else:
+            src.add(1, "cid = r.get('id')")
+            src.add(1, "if type(cid) is U:")
+            src.add(2, "cid = None")
+        src.add(1, "m = {'assume': assume}")
+        calls = ", ".join(f"decide{i}(r, d, assume, m, cid)" for i in range(len(self.program.agreements)))
+        src.add(1, f"return [{calls}]")
 
     def _holds(self, exc: P.ExceptionInfo) -> str:
         """An expression for whether an agreement exception holds (mirrors the interpreter)."""
@@ -502,6 +583,13 @@ class _Compiler:
         else:
             body = cond
         return f"({body} if {active} else False)" if active else body
+
+
+INLINE_NODES = 40
+
+
+def _size(expr) -> int:
+    return 1 + sum(_size(child) for child in _expr_children(expr))
 
 
 def _rule_may_lack_value(rule: P.RuleInfo) -> bool:
@@ -533,18 +621,6 @@ def _expr_children(expr):
 
 
 # ---- runtime helpers the generated code calls ----------------------------------------------
-
-def _k_and2(a, b):
-    if b is False:
-        return False
-    return True if a is True and b is True else R.unknown_of(a, b)
-
-
-def _k_or2(a, b):
-    if b is True:
-        return True
-    return False if a is False and b is False else R.unknown_of(a, b)
-
 
 def _if_unknown(c, a, b):
     return a if R.same_value(a, b) else R.unknown_of(c, a, b)
@@ -607,12 +683,11 @@ def _no_match():
     raise AssertionError("non-exhaustive match passed the checker")
 
 
-def _decision_value(result) -> dict:
-    status, outcome, returns_to, exceptions, missing, unestablished = result
-    return {"status": status, "outcome": outcome,
-            "returns_to": returns_to if returns_to is not None else R.Unknown(),
-            "exceptions": frozenset(exceptions), "missing": frozenset(missing),
-            "unestablished": frozenset(u.exception for u in unestablished)}
+def _decision_value(decision: Decision) -> dict:
+    return {"status": decision.status, "outcome": decision.outcome,
+            "returns_to": decision.returns_to if decision.returns_to is not None else R.Unknown(),
+            "exceptions": frozenset(decision.exceptions), "missing": frozenset(decision.missing),
+            "unestablished": frozenset(u.exception for u in decision.unestablished)}
 
 
 def _make_record(record_type, given):
@@ -622,7 +697,7 @@ def _make_record(record_type, given):
 
 
 _RUNTIME = {
-    "U": R.Unknown, "unknown_of": R.unknown_of, "k_and2": _k_and2, "k_or2": _k_or2,
+    "U": R.Unknown, "unknown_of": R.unknown_of,
     "if_unknown": _if_unknown, "ordered": _ordered, "quantify_any": _quantify("any"),
     "quantify_all": _quantify("all"), "quantify_count": _quantify("count"),
     "compare_op": _compare_op, "times": _times, "divide": R.divide, "add_duration": R.add_duration,
@@ -631,6 +706,7 @@ _RUNTIME = {
     "duration_minus": lambda a, b: R.Duration(a.months - b.months, a.days - b.days),
     "default_logic": R.default_logic, "holds_unless": _holds_unless, "no_match": _no_match,
     "decision_value": _decision_value, "make_record": _make_record, "Unestablished": Unestablished,
+    "bisect_right": bisect.bisect_right, "new": tuple.__new__, "D": Decision,
 }
 
 
@@ -640,27 +716,21 @@ class CompiledProgram:
     def __init__(self, program: P.Program, source: str, namespace: dict) -> None:
         self.program = program
         self.source = source
+        self._decide_all = namespace["decide_all"]
         self._deciders = [(info, namespace[f"decide{i}"]) for i, info in
                           enumerate(program.agreements)]
 
     def decide(self, record: dict, as_of: _dt.date | None = None, assume: str | None = None,
                agreements: list | None = None) -> list[Decision]:
+        if agreements is None:
+            return self._decide_all(record, as_of or record[self.program.as_of_field], assume)
         when = as_of or record[self.program.as_of_field]
         case_id = record.get("id")
         if type(case_id) is R.Unknown:
             case_id = None
         memo: dict = {"assume": assume}
-        out = []
-        for info, decide in self._deciders:
-            if agreements is not None and info.name not in agreements:
-                continue
-            status, outcome, returns_to, exceptions, missing, unestablished = decide(
-                record, when, assume, memo)
-            out.append(Decision(case=case_id, agreement=info.name, as_of=when, status=status,
-                                outcome=outcome, returns_to=returns_to, exceptions=exceptions,
-                                missing=missing, unestablished=unestablished,
-                                assumed=assume if assume and status != "in_force" else None))
-        return out
+        return [fn(record, when, assume, memo, case_id) for info, fn in self._deciders
+                if info.name in agreements]
 
 
 def compile_program(program: P.Program) -> CompiledProgram:
@@ -669,10 +739,11 @@ def compile_program(program: P.Program) -> CompiledProgram:
     for info in program.agreements:
         compiler.agreement_fn(info)
     compiler.emit_pending()
+    compiler.emit_decide_all()
     source = compiler.src.text()
     name = program.roots[0].name if program.roots else "<rules>"
     namespace = dict(_RUNTIME)
-    namespace["K"] = compiler.constants
+    namespace.update((f"k{i}", value) for i, value in enumerate(compiler.constants))
     exec(compile(source, f"<rulelang {name}>", "exec"), namespace)  # noqa: S102 — generated, no user text
     return CompiledProgram(program, source, namespace)
 
