@@ -365,6 +365,8 @@ def format_trace(decision) -> str:
         branch = "└─" if index == len(steps) - 1 else "├─"
         value = step["value"]
         mark = marks.get(value, "•") if isinstance(value, bool) or value is None else "•"
+        if value is None and str(step.get("note", "")).startswith("not in force"):
+            mark = "–"  # a dated clause that is not law on this date
         shown = json.dumps(value) if not isinstance(value, str) else value
         line = f"  {branch} {mark} {step['step']}: {shown}"
         if step.get("text"):

@@ -279,7 +279,7 @@ class Evaluation:
         for conjunct in info.conjuncts:
             if not conjunct.clause.window.active(as_of):
                 trace.append(_step(conjunct.step, None, conjunct.clause, conjunct.span,
-                                   note=f"not in force on {as_of} ({conjunct.clause.window.describe()})"))
+                                   text=conjunct.expr.span, note=f"not in force on {as_of} ({conjunct.clause.window.describe()})"))
                 continue
             value = self.eval(conjunct.expr, {})
             trace.append(_step(conjunct.step, value, conjunct.clause, conjunct.span,
@@ -324,7 +324,7 @@ class Evaluation:
         """True, False, or Unknown; a holding counter-exception (`of`) defeats its parent."""
         step = f"exception {exc.name}" + (f" (of {exc.parent})" if exc.parent else "")
         if not exc.clause.window.active(self.as_of):
-            trace.append(_step(step, None, exc.clause, exc.span,
+            trace.append(_step(step, None, exc.clause, exc.span, text=exc.cond.span,
                                note=f"not in force on {self.as_of} ({exc.clause.window.describe()})"))
             return False
         value = self.eval(exc.cond, {})
