@@ -8,6 +8,7 @@ records, and on generated programs.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -47,7 +48,12 @@ def decide_both(program, compiled, record: dict, as_of=None, assume=None):
     return results
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 2,100 examples in CI (1,500 shipped-agreement records + 600 generated programs, 8 records
+# each); HYPOTHESIS_PROFILE=slow multiplies them by 20.
+SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "slow" else 1
+
+
+@settings(max_examples=1500 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_compiled_equals_interpreter_on_the_shipped_agreements(stdlib, data):
     program, compiled = stdlib
@@ -86,7 +92,7 @@ agreement evil "\\"); import os; os.system(\\"echo pwned\\") #" {
 from program_strategies import programs  # noqa: E402
 
 
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=600 * SCALE, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(data=st.data())
 def test_compiled_equals_interpreter_on_generated_programs(data):
