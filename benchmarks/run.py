@@ -366,12 +366,17 @@ def stca_us_baseline(c: dict) -> tuple:
             unknown = True
         elif not transit:
             return NOT_APPLICABLE
-    elif entry_type == "between_ports":
+    elif entry_type in ("between_ports", "inland"):
+        # an inland claim counts after a crossing between ports (Protocol para. 1);
+        # Kleene: a known failing date decides even when the crossing is unknown
+        crossed = c["crossed_at"] if entry_type == "inland" else "between_ports"
         entry = c["entry_date"]
-        if type(entry) is Unknown:
-            unknown = True
-        elif entry < PROTOCOL or not 0 <= (claim - entry).days <= 14:
+        if type(crossed) is not Unknown and crossed != "between_ports":
             return NOT_APPLICABLE
+        if type(entry) is not Unknown and (entry < PROTOCOL or not 0 <= (claim - entry).days <= 14):
+            return NOT_APPLICABLE
+        if type(crossed) is Unknown or type(entry) is Unknown:
+            unknown = True
     elif entry_type != "land_port_of_entry":
         return NOT_APPLICABLE
 
@@ -388,12 +393,14 @@ def stca_us_baseline(c: dict) -> tuple:
         return NOT_APPLICABLE
 
     held = []
+    # the family, minor and visa exceptions are not for transit removals (US-0)
+    not_transit = c["in_transit_removal"] is not True
     relatives = c["relatives"]
     known_relatives = type(relatives) is not Unknown
-    if known_relatives and any(r["relation"] in STCA_FAMILY and r["location"] == "USA"
+    if not_transit and known_relatives and any(r["relation"] in STCA_FAMILY and r["location"] == "USA"
                                and r["status"] in STCA_LAWFUL for r in relatives):
         held.append("family_member_with_lawful_status")
-    if known_relatives:
+    if not_transit and known_relatives:
         for r in relatives:
             if (r["relation"] in STCA_FAMILY and r["location"] == "USA"
                     and r["status"] == "pending_claim" and type(r["age"]) is not Unknown
@@ -401,12 +408,12 @@ def stca_us_baseline(c: dict) -> tuple:
                 held.append("family_member_with_pending_claim")
                 break
     age = c["age"]
-    if (type(age) is not Unknown and age < 18 and c["has_spouse"] is False
+    if (not_transit and type(age) is not Unknown and age < 18 and c["has_spouse"] is False
             and c["accompanied_by_parent_or_guardian"] is False and known_relatives
             and not any(r["relation"] in PARENT_OR_GUARDIAN and r["location"] in ("USA", "CAN")
                         for r in relatives)):
         held.append("unaccompanied_minor")
-    if _stca_valid_visa(c):
+    if not_transit and _stca_valid_visa(c):
         held.append("valid_visa")
     if c["public_interest_waiver"] is True:
         held.append("public_interest")
