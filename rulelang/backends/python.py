@@ -424,6 +424,11 @@ class _Compiler:
             parts.append(f"d <= {self.const(window.end)}")
         return " and ".join(parts) or None
 
+    @property
+    def uses_memo(self) -> bool:
+        return bool(self.rule_ids or self.def_ids or self.const_ids or len(self.agreement_ids) >
+                    len(self.program.agreements))
+
     def emit_pending(self) -> None:
         while self.pending:
             kind, item = self.pending.pop()
@@ -558,18 +563,26 @@ class _Compiler:
         src.add(1, f"return new(D, (cid, {name}, d, status, 'applies', to, (), (), unest, assumed, ()))")
 
     def emit_decide_all(self) -> None:
-        """`decide_all(r, d, assume)`: every root agreement's decision for one record."""
-        src = self.src
-        src.add(0, "def decide_all(r, d, assume):")
-        id_type = self.program.input_type.fields.get("id") if self.program.input_type else None
+        """`decide_all(r, as_of=None, assume=None, agreements=None)`: every root
+        agreement's decision for one record (a selection goes the slow way)."""
+        src, program = self.src, self.program
+        src.add(0, "def decide_all(r, as_of=None, assume=None, agreements=None):")
+        src.add(1, "if agreements is not None:")
+        src.add(2, "return select(r, as_of, assume, agreements)")
+        src.add(1, f"d = as_of or r[{_name_literal(program.as_of_field)}]")
+        id_type = program.input_type.fields.get("id")
         if id_type == T.TEXT:
             src.add(1, "cid = r['id']")
         else:
             src.add(1, "cid = r.get('id')")
             src.add(1, "if type(cid) is U:")
             src.add(2, "cid = None")
-        src.add(1, "m = {'assume': assume}")
-        calls = ", ".join(f"decide{i}(r, d, assume, m, cid)" for i in range(len(self.program.agreements)))
+        # the memo caches rule, constant and decision values within one record
+        memo = "{'assume': assume}" if self.uses_memo else "None"
+        calls = ", ".join(f"decide{i}(r, d, assume, {memo}, cid)" if not self.uses_memo else
+                          f"decide{i}(r, d, assume, m, cid)" for i in range(len(program.agreements)))
+        if self.uses_memo:
+            src.add(1, f"m = {memo}")
         src.add(1, f"return [{calls}]")
 
     def _holds(self, exc: P.ExceptionInfo) -> str:
@@ -716,14 +729,14 @@ class CompiledProgram:
     def __init__(self, program: P.Program, source: str, namespace: dict) -> None:
         self.program = program
         self.source = source
-        self._decide_all = namespace["decide_all"]
         self._deciders = [(info, namespace[f"decide{i}"]) for i, info in
                           enumerate(program.agreements)]
+        namespace["select"] = self._select
+        # decide(record, as_of=None, assume=None, agreements=None) -> list of Decision: the
+        # generated function itself, so a call costs no Python-level wrapper
+        self.decide = namespace["decide_all"]
 
-    def decide(self, record: dict, as_of: _dt.date | None = None, assume: str | None = None,
-               agreements: list | None = None) -> list[Decision]:
-        if agreements is None:
-            return self._decide_all(record, as_of or record[self.program.as_of_field], assume)
+    def _select(self, record: dict, as_of, assume, agreements) -> list[Decision]:
         when = as_of or record[self.program.as_of_field]
         case_id = record.get("id")
         if type(case_id) is R.Unknown:
