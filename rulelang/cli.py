@@ -211,12 +211,17 @@ class _JsonWriter:
             click.echo("[", nl=False)
 
     def _emit(self, obj: dict) -> None:
-        text = json.dumps(obj, ensure_ascii=False)
+        try:
+            self._write(json.dumps(obj, ensure_ascii=False))
+        except UnicodeEncodeError:  # a lone surrogate (a "\ud800" escape) or a non-UTF-8 stdout
+            self._write(json.dumps(obj))
+        self.first = False
+
+    def _write(self, text: str) -> None:
         if self.fmt == "json":
             click.echo(("\n" if self.first else ",\n") + text, nl=False)
         else:
             click.echo(text)
-        self.first = False
 
     def decision(self, decision) -> None:
         self._emit(decision.to_json(trace=self.explain))
@@ -271,7 +276,7 @@ class _TableWriter:
             table.add_column(column, overflow="fold")
         styles = {"applies": "bold red", "exempt": "green", "undetermined": "yellow", "error": "bold magenta"}
         for row in self.rows:
-            table.add_row(*row, style=styles.get(row[3]))
+            table.add_row(*map(_printable, row), style=styles.get(row[3]))
         self.console.print(table)
         self.rows = []
 
@@ -388,7 +393,12 @@ def format_trace(decision) -> str:
         lines.append("  facts that would decide it: " + ", ".join(decision.missing))
     for u in decision.unestablished:
         lines.append(f"  not established (unknown {', '.join(u.facts)}): {u.exception}")
-    return "\n".join(lines)
+    return _printable("\n".join(lines))
+
+
+def _printable(text: str) -> str:
+    """A lone surrogate (from a JSON "\\ud800" escape in a record) cannot be written out."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @cli.command(name="list")

@@ -18,7 +18,7 @@ import attrs
 
 from rulelang.decision import Decision, Unestablished, to_json_value
 from rulelang.runtime import (Duration, EvaluationError, Unknown, add_duration, compare_durations,
-                              default_logic, divide, same_value, unknown_of)
+                              default_logic, divide, quantify, same_value, unknown_of)
 from rulelang.semantics import program as P
 from rulelang.semantics import types as T
 from rulelang.syntax import ast
@@ -149,25 +149,9 @@ class Evaluation:
         return self.eval(expr.body, {**env, expr.var.name: self.eval(expr.value, env)})
 
     def _eval_Quantifier(self, expr, env):
-        items = self.eval(expr.collection, env)
-        if type(items) is Unknown:
-            return items
-        name, body, kind = expr.var.name, expr.body, expr.kind
-        unknown = None
-        count = 0
-        for item in _ordered(items):
-            value = self.eval(body, {**env, name: item})
-            if type(value) is Unknown:
-                unknown = value if unknown is None else unknown | value
-            elif value:
-                if kind == "any":
-                    return True
-                count += 1
-            elif kind == "all":
-                return False
-        if unknown is not None:
-            return unknown
-        return {"any": False, "all": True, "count": count}[kind]
+        name, body = expr.var.name, expr.body
+        return quantify(expr.kind, self.eval(expr.collection, env),
+                        lambda item: self.eval(body, {**env, name: item}))
 
     def _eval_Match(self, expr, env):
         value = self.eval(expr.scrutinee, env)
@@ -354,12 +338,6 @@ def make_record(record_type: T.RecordType, given: dict, path: str = "") -> dict:
     """A record value: fields not given are unknown, named by their path."""
     return {name: given[name] if name in given else Unknown(frozenset({path + name}))
             for name in record_type.fields}
-
-
-def _ordered(items):
-    if isinstance(items, frozenset):
-        return sorted(items, key=lambda v: (str(type(v)), repr(v)))
-    return items
 
 
 def _step(name: str, value, clause: P.Clause, span, note: str | None = None, text=None) -> dict:

@@ -208,8 +208,10 @@ def record_id(raw: RawRecord) -> str:
     data = raw.data
     if isinstance(data, dict):
         value = data.get("id")
-        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
-            return str(value)[:200]
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**200:
+            return str(value)  # (an int with thousands of digits cannot even be printed)
+        if isinstance(value, str) and value.strip():
+            return value[:200]
     return raw.position
 
 
@@ -309,7 +311,7 @@ def _scalar(value, type_: T.Type, path: str):
         if isinstance(value, float) and not math.isfinite(value):
             raise _Invalid(path, "expected a finite number")
         try:
-            number = Decimal(str(value))
+            number = Decimal(value) if isinstance(value, int) else Decimal(str(value))
         except InvalidOperation:
             raise _Invalid(path, f"`{_clip(str(value))}` is not a number") from None
         if not number.is_finite() or abs(number) > MAX_INT:
@@ -323,7 +325,11 @@ def _scalar(value, type_: T.Type, path: str):
         return value
     if type_ == T.DATE:
         if not isinstance(value, str) or not _DATE.match(value):
-            raise _Invalid(path, f"expected a date as YYYY-MM-DD, got {_clip(json.dumps(value))}")
+            try:
+                shown = _clip(json.dumps(value))
+            except (TypeError, ValueError, RecursionError):  # a date object, a 5000-digit int
+                shown = _json_kind(value)
+            raise _Invalid(path, f"expected a date as YYYY-MM-DD, got {shown}")
         try:
             return _dt.date.fromisoformat(value)
         except ValueError:

@@ -107,28 +107,6 @@ def divide(a, b, span=None):
         return Decimal(a) / Decimal(b)
 
 
-# ---- Kleene logic ---------------------------------------------------------------
-
-def k_not(a):
-    return a if type(a) is Unknown else not a
-
-
-def k_and(a, b):
-    if a is False or b is False:
-        return False
-    if a is True and b is True:
-        return True
-    return unknown_of(a, b)
-
-
-def k_or(a, b):
-    if a is True or b is True:
-        return True
-    if a is False and b is False:
-        return False
-    return unknown_of(a, b)
-
-
 def same_value(a, b) -> bool:
     """Equal as rulelang values: unknown only equals unknown; true is not 1."""
     if type(a) is Unknown or type(b) is Unknown:
@@ -176,3 +154,35 @@ def default_logic(exceptions, base, as_of, cond, value):
 
 def _exception_value(exc, as_of, cond, value):
     return default_logic(exc.children, lambda: value(exc), as_of, cond, value)
+
+
+def ordered(items):
+    """A collection in a fixed order: sets sorted (so runs do not depend on hashing)."""
+    if isinstance(items, frozenset):
+        return sorted(items, key=lambda v: (str(type(v)), repr(v)))
+    return items
+
+
+def quantify(kind: str, items, body):
+    """`any`, `all` or `count` of `body(item)` over `items` (shared by every backend).
+
+    Kleene's logic: `any` is true as soon as one item is, `all` false as soon as
+    one is not; otherwise an unknown item makes the result unknown (and `count`
+    is unknown if any item is).
+    """
+    if type(items) is Unknown:
+        return items
+    unknown, count = None, 0
+    for item in ordered(items):
+        value = body(item)
+        if type(value) is Unknown:
+            unknown = value if unknown is None else unknown | value
+        elif value:
+            if kind == "any":
+                return True
+            count += 1
+        elif kind == "all":
+            return False
+    if unknown is not None:
+        return unknown
+    return {"any": False, "all": True, "count": count}[kind]

@@ -478,7 +478,11 @@ def junk_values():
         st.text(max_size=20),
         st.sampled_from(["2023-02-30", "2023-13-01", "20230101", "2023-1-1", "0000-01-01",
                          "XXX", "usa", "US", "Alpha", "alpha ", "", "\x00", "\ud800",
-                         "9" * 400, "14 days", "1.5", "NaN", "Infinity"]))
+                         "9" * 400, "14 days", "1.5", "NaN", "Infinity"]),
+        # what an embedder may pass in a dict: Python values that are not JSON
+        st.sampled_from([__import__("datetime").date(2020, 1, 1), __import__("decimal").Decimal("1.5"),
+                         __import__("decimal").Decimal("NaN"), ("USA",), frozenset({"USA"}),
+                         b"2020-01-01", object()]))
     nested = st.recursive(scalar, lambda inner: st.one_of(
         st.lists(inner, max_size=3),
         st.dictionaries(st.sampled_from(["kind", "age", "id", "x", "n"]), inner, max_size=3)),
@@ -593,14 +597,14 @@ def expected_run(policy, data: bytes) -> tuple[int, bool]:
 
 
 def json_line():
-    def dump(value):
+    def dump(value, ascii_only):   # ASCII: a lone surrogate travels as a "\\ud800" escape
         try:
-            return json.dumps(value, ensure_ascii=False)
-        except (ValueError, RecursionError):
+            return json.dumps(value, ensure_ascii=ascii_only)
+        except (TypeError, ValueError, RecursionError):
             return "{"
 
-    return st.one_of(valid_records().map(dump), messy_records().map(dump),
-                     junk_values().map(dump))
+    return st.builds(dump, st.one_of(valid_records(), messy_records(), junk_values()),
+                     st.booleans())
 
 
 def raw_line():
@@ -635,20 +639,23 @@ def policy_file(tmp_path_factory):
 
 
 @fuzz(60)
-@given(data=jsonl_files())
-def test_cli_run_outputs_one_line_per_result(policy, policy_file, data):
+@given(data=jsonl_files(), fmt=st.sampled_from(["jsonl", "jsonl", "json", "table"]))
+def test_cli_run_outputs_one_line_per_result(policy, policy_file, data, fmt):
     from rulelang.cli import cli
 
     cases = policy_file.parent / "cases.jsonl"
     cases.write_bytes(data)
-    result = CliRunner().invoke(cli, ["run", str(policy_file), str(cases), "--format", "jsonl"])
+    result = CliRunner().invoke(cli, ["run", str(policy_file), str(cases), "--format", fmt])
     note(f"stderr: {result.stderr[-2000:]}")
     assert result.exception is None or isinstance(result.exception, SystemExit), \
         "".join(__import__("traceback").format_exception(result.exception))
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     lines, invalid = expected_run(policy, data)
-    out = [line for line in result.stdout.split("\n") if line]
-    for line in out:
-        json.loads(line)
-    assert len(out) == lines
     assert result.exit_code == (1 if invalid else 0)
+    if fmt == "json":
+        assert len(json.loads(result.stdout)) == lines
+    elif fmt == "jsonl":
+        out = [line for line in result.stdout.split("\n") if line]
+        for line in out:
+            json.loads(line)
+        assert len(out) == lines

@@ -639,33 +639,6 @@ def _if_unknown(c, a, b):
     return a if R.same_value(a, b) else R.unknown_of(c, a, b)
 
 
-def _ordered(items):
-    return sorted(items, key=lambda v: (str(type(v)), repr(v)))
-
-
-def _quantify(kind):
-    def run(items, body):
-        if type(items) is R.Unknown:
-            return items
-        if isinstance(items, frozenset):
-            items = _ordered(items)
-        unknown, count = None, 0
-        for item in items:
-            value = body(item)
-            if type(value) is R.Unknown:
-                unknown = value if unknown is None else unknown | value
-            elif value:
-                if kind == "any":
-                    return True
-                count += 1
-            elif kind == "all":
-                return False
-        if unknown is not None:
-            return unknown
-        return {"any": False, "all": True, "count": count}[kind]
-    return run
-
-
 def _compare_op(op, a, b, span):
     c = R.compare_durations(a, b, span)
     return {"<": c < 0, "<=": c <= 0, ">": c > 0, ">=": c >= 0}[op]
@@ -711,8 +684,10 @@ def _make_record(record_type, given):
 
 _RUNTIME = {
     "U": R.Unknown, "unknown_of": R.unknown_of,
-    "if_unknown": _if_unknown, "ordered": _ordered, "quantify_any": _quantify("any"),
-    "quantify_all": _quantify("all"), "quantify_count": _quantify("count"),
+    "if_unknown": _if_unknown, "ordered": R.ordered,
+    "quantify_any": lambda items, body: R.quantify("any", items, body),
+    "quantify_all": lambda items, body: R.quantify("all", items, body),
+    "quantify_count": lambda items, body: R.quantify("count", items, body),
     "compare_op": _compare_op, "times": _times, "divide": R.divide, "add_duration": R.add_duration,
     "Duration": R.Duration, "neg_duration": lambda v: R.Duration(-v.months, -v.days),
     "duration_plus": lambda a, b: R.Duration(a.months + b.months, a.days + b.days),
