@@ -28,10 +28,6 @@ class Unknown:
         return Unknown(self.facts | other.facts)
 
 
-def is_unknown(value) -> bool:
-    return type(value) is Unknown
-
-
 def unknown_of(*values) -> Unknown:
     facts = frozenset()
     for value in values:
