@@ -91,14 +91,14 @@ def read_records(stream: IO[bytes], fmt: str) -> Iterator[RawRecord]:
     if fmt not in ("json", "csv"):
         yield from _read_jsonl(stream)  # line by line in bytes: a bad byte spoils one line only
         return
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
+    # Bytes that are not UTF-8 become lone surrogates here and an error for the record
+    # whose value holds them (see _not_utf8), so one bad byte spoils one record only.
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     try:
         if fmt == "json":
             yield from _read_json(text)
         else:
             yield from _read_csv(text)
-    except UnicodeDecodeError as error:
-        yield RawRecord("end of input", read_error=f"the input is not UTF-8 text ({error.reason})")
     finally:
         text.detach()
 
@@ -263,7 +263,17 @@ def _record(data: dict, record_type: T.RecordType, path: str, from_text: bool,
     return out
 
 
+def _not_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _value(value, type_: T.Type, path: str, from_text: bool, warnings: list, depth: int):
+    if isinstance(value, str) and _not_utf8(value):
+        raise _Invalid(path, "not valid UTF-8 text")
     if from_text and isinstance(value, str) and not _is_text_type(type_):
         value = _from_cell(value, type_, path)
         from_text = False

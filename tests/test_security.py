@@ -131,3 +131,22 @@ def test_output_is_byte_identical_across_hash_seeds_and_backends():
     stripped = [json.dumps({k: v for k, v in json.loads(line).items() if k != "trace"},
                            ensure_ascii=False) for line in explained.stdout.decode().splitlines()]
     assert "\n".join(stripped) + "\n" == first.stdout.decode()
+
+
+@pytest.mark.parametrize("suffix, body", [
+    (".csv", b'id,nationalities,claim_country,claim_date\nc1,"[""HND""]",USA,2024-01-01\n'
+             b'c2,"[""HND""]",USA,2024-01-0\xff\nc3,"[""HND""]",USA,2024-01-03\n'),
+    (".json", b'[{"id": "c1", "nationalities": ["HND"], "claim_country": "USA", "claim_date": "2024-01-01"},'
+              b' {"id": "c2", "nationalities": ["H\xffD"], "claim_country": "USA", "claim_date": "2024-01-01"},'
+              b' {"id": "c3", "nationalities": ["HND"], "claim_country": "USA", "claim_date": "2024-01-03"}]'),
+])
+def test_a_bad_byte_spoils_one_record_in_every_format(tmp_path, suffix, body):
+    path = tmp_path / ("cases" + suffix)
+    path.write_bytes(body)
+    done = subprocess.run([sys.executable, "-m", "rulelang.cli", "run", "stdlib:stca_us", str(path),
+                           "--format", "jsonl"], capture_output=True, timeout=120)
+    lines = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert [line["case"] for line in lines] == ["c1", "c2", "c3"]
+    assert "error" in lines[1] and "UTF-8" in lines[1]["error"]["message"]
+    assert "error" not in lines[0] and "error" not in lines[2]
+    assert done.returncode == 1
