@@ -12,7 +12,7 @@
 About 10,000 examples in CI (issue #5: 3,000 random texts, 2,000
 grammar-generated programs, 4,000 mutants of the shipped files, 300
 well-formed programs, 950 record batches); `HYPOTHESIS_PROFILE=slow`
-multiplies them by 20 for the long run.
+multiplies them by 20 for the long run (`FUZZ_SCALE=N` by N).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ for _name, _kwargs in (("ci", {}), ("slow", {})):
     except InvalidArgument:
         settings.register_profile(_name, deadline=None, **_kwargs)
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
-SCALE = 20 if PROFILE == "slow" else 1
+SCALE = int(os.environ.get("FUZZ_SCALE", 20 if PROFILE == "slow" else 1))
 
 
 def fuzz(examples: int):
