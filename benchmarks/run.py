@@ -971,7 +971,7 @@ def bench_stream(n: int, seed: int) -> dict:
 
         rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         rc = proc.returncode
-    print(f"\n== streaming: rulelang run stdlib:stca_us FILE --format jsonl > /dev/null")
+    print("\n== streaming: rulelang run stdlib:stca_us FILE --format jsonl > /dev/null")
     print(f"   {n:,} records ({size_mb:.0f} MB JSONL at {path}), exit {rc}")
     print(f"   wall {wall:.1f} s, {n / wall:,.0f} records/s, peak RSS {rss_mb:.0f} MB")
     return {"records": n, "wall_s": wall, "records_per_s": n / wall, "rss_mb": rss_mb, "rc": rc}

@@ -135,7 +135,7 @@ def expr(draw, kind: str, depth: int = 0, env: tuple = ()) -> str:
         if form == "count":
             return _paren(f"count v{depth} in case.items: v{depth}.kind == {draw(st.sampled_from(MEMBERS))}")
         if form == "len":
-            return f"len(case.numbers)"
+            return "len(case.numbers)"
         if form == "if":
             return _paren(f"if {draw(sub('bool'))} then {draw(sub('int'))} else {draw(sub('int'))}")
         if form == "match":
@@ -183,11 +183,11 @@ def programs(draw) -> str:
     """A complete program: schema, helpers, rules and one or two agreements."""
     out = [SCHEMA]
     out.append(f"const small: set<Kind> = {draw(st.sampled_from(['{red}', '{red, green}', '{}']))}")
-    out.append(f"def above(n: int?, m: int?): bool? = n > m")
+    out.append("def above(n: int?, m: int?): bool? = n > m")
     out.append(f"rule flag: bool? = {draw(expr('bool'))} cite \"r.1\"")
     # a rule with (nested, possibly conflicting) exceptions
     values = ["1", "2", "3", "case.i"]
-    lines = [f"rule level: int? {{", f"  default {draw(st.sampled_from(values))} cite \"r.2\""]
+    lines = ["rule level: int? {", f"  default {draw(st.sampled_from(values))} cite \"r.2\""]
     names = []
     for n in range(draw(st.integers(0, 3))):
         name = f"e{n}"

@@ -7,7 +7,6 @@ records, and on generated programs.
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 
 import pytest

@@ -18,24 +18,22 @@ multiplies them by 20 for the long run (`FUZZ_SCALE=N` by N).
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import string
-import sys
 from pathlib import Path
 
 import lark
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.extra.lark import from_lark
 
 import rulelang
 from rulelang.diagnostics import CODES, Diagnostic, render, to_json
-from rulelang.errors import RecordError, RuleEvaluationError, RulelangError
+from rulelang.errors import RecordError, RuleEvaluationError
 from rulelang.records import InvalidRecord
 from rulelang.resources import grammar_text
 

@@ -66,7 +66,7 @@ def test_its_documentation_page_is_generated_from_it(name):
     policy = rulelang.load(f"stdlib:{name}")
     for info in policy.program.agreements:
         page = ROOT / "docs" / "agreements" / f"{info.name}.md"
-        assert page.exists(), f"run `rulelang doc stdlib:all --out docs/agreements`"
+        assert page.exists(), "run `rulelang doc stdlib:all --out docs/agreements`"
         assert page.read_text(encoding="utf-8") == agreement_page(info), (
             f"{page} is out of date: run `rulelang doc stdlib:all --out docs/agreements`")
 

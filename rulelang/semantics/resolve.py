@@ -11,7 +11,7 @@ from pathlib import Path
 
 import attrs
 
-from rulelang.diagnostics import Diagnostics, Label
+from rulelang.diagnostics import Diagnostics
 from rulelang.resources import stdlib_dir
 from rulelang.span import Source
 from rulelang.syntax import ast
