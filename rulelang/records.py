@@ -58,7 +58,8 @@ class InvalidRecord:
 
     def describe(self) -> str:
         where = f" field `{self.field}`:" if self.field else ""
-        return f"record {self.case} ({self.position}):{where} {self.message}"
+        position = f" ({self.position})" if self.position != self.case else ""
+        return f"record {self.case}{position}:{where} {self.message}"
 
 
 @attrs.frozen

@@ -173,7 +173,8 @@ def test_run_invalid_records_become_error_lines_in_place():
     assert errors["bad-age"]["code"] == "RL0701"
     # one message per invalid record on stderr, naming the record and the field
     for case, (field, at) in expected.items():
-        line = next(l for l in result.stderr.splitlines() if f"record {case} ({at})" in l)
+        named = f"record {case}:" if case == at else f"record {case} ({at})"
+        line = next(l for l in result.stderr.splitlines() if named in l)
         if field:
             assert f"`{field}`" in line
     assert "6 record(s) could not be evaluated" in result.stderr

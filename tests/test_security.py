@@ -150,3 +150,19 @@ def test_a_bad_byte_spoils_one_record_in_every_format(tmp_path, suffix, body):
     assert "error" in lines[1] and "UTF-8" in lines[1]["error"]["message"]
     assert "error" not in lines[0] and "error" not in lines[2]
     assert done.returncode == 1
+
+
+def test_bad_csv_quoting_spoils_one_row(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text('id,nationalities,claim_country,claim_date\n'
+                    'c1,"[""HND""]",USA,2024-01-01\n'
+                    'c2,"[""HND""]"x,USA,2024-01-01\n'
+                    'c3,"[""HND""]",USA,2024-01-03\n'
+                    'c4,"unterminated,USA,2024-01-03\n')
+    done = subprocess.run([sys.executable, "-m", "rulelang.cli", "run", "stdlib:stca_us", str(path),
+                           "--format", "jsonl"], capture_output=True, text=True, timeout=120)
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line["case"] for line in lines] == ["c1", "row 3", "c3", "row 5"]
+    assert [("error" in line) for line in lines] == [False, True, False, True]
+    assert "record row 3: bad CSV" in done.stderr
+    assert done.returncode == 1
