@@ -14,6 +14,11 @@ def _codes() -> dict[str, str]:
     return {c.alpha_3: c.name for c in pycountry.countries}
 
 
+def codes() -> frozenset[str]:
+    """Every ISO 3166-1 alpha-3 code."""
+    return frozenset(_codes())
+
+
 def is_country(code: str) -> bool:
     return code in _codes()
 

@@ -223,6 +223,10 @@ def validate(raw: RawRecord, record_type: T.RecordType) -> ValidRecord | Invalid
     if not isinstance(raw.data, dict):
         return InvalidRecord(case, raw.position, None,
                              f"a record must be a JSON object, not {_json_kind(raw.data)}")
+    if not raw.from_text:
+        value = _fast_validator(record_type)(raw.data, "")
+        if value is not _SLOW:
+            return ValidRecord(case, raw.position, value, ())
     warnings: list[str] = []
     try:
         value = _record(raw.data, record_type, "", raw.from_text, warnings, 0)
@@ -236,6 +240,101 @@ def validate(raw: RawRecord, record_type: T.RecordType) -> ValidRecord | Invalid
 def validate_dict(data: object, record_type: T.RecordType, position: str = "record") \
         -> ValidRecord | InvalidRecord:
     return validate(RawRecord(position, data=data), record_type)
+
+
+# ---- the fast path ------------------------------------------------------------------
+# Most records are valid. For them a validator built once per record type checks
+# and converts with no per-field type dispatch; anything unusual (an error, an
+# unknown field, a float for an int, a non-ASCII string) returns _SLOW and the
+# record is validated again by the general code below, which words the errors.
+# Both must give equal values: tests/test_records.py checks it.
+
+_SLOW = object()
+_FAST_DEPTH = 8
+_fast_cache: dict[int, object] = {}
+
+
+def _fast_validator(record_type: T.RecordType):
+    key = id(record_type)
+    if key not in _fast_cache:
+        _fast_cache[key] = (record_type, _fast_record(record_type, 0))
+    return _fast_cache[key][1]
+
+
+def _fast_record(record_type: T.RecordType, depth: int):
+    plan = []
+    fields = frozenset(record_type.fields)
+    for name, field_type in record_type.fields.items():
+        convert, structured = _fast_value(T.strip(field_type), depth + 1)
+        plan.append((name, T.is_optional(field_type), convert, structured,
+                     Unknown(frozenset({name}))))
+
+    def validate_record(data, prefix: str):
+        if type(data) is not dict or not data.keys() <= fields:
+            return _SLOW
+        out = {}
+        get = data.get
+        for name, optional, convert, structured, top_unknown in plan:
+            value = get(name)
+            if value is None:
+                if not optional:
+                    return _SLOW
+                out[name] = top_unknown if not prefix else Unknown(frozenset({prefix + name}))
+                continue
+            value = convert(value, prefix + name) if structured else convert(value)
+            if value is _SLOW:
+                return _SLOW
+            out[name] = value
+        return out
+
+    return validate_record
+
+
+def _fast_value(type_: T.Type, depth: int):
+    """(converter, takes_a_path) for values of `type_`."""
+    if depth > _FAST_DEPTH:
+        return (lambda value, path: _SLOW), True
+    if type_ == T.BOOL:
+        return (lambda v: v if v is True or v is False else _SLOW), False
+    if type_ == T.INT:
+        return (lambda v: v if type(v) is int and -MAX_INT <= v <= MAX_INT else _SLOW), False
+    if type_ == T.TEXT:
+        return (lambda v: v if type(v) is str and v.isascii() and len(v) <= MAX_TEXT else _SLOW), False
+    if type_ == T.DATE:
+        def date(v):
+            if type(v) is str and len(v) == 10 and v.isascii() and v[4] == "-" and v[7] == "-":
+                try:
+                    return _dt.date.fromisoformat(v)
+                except ValueError:
+                    return _SLOW
+            return _SLOW
+        return date, False
+    if type_ == T.COUNTRY:
+        codes = countries.codes()
+        return (lambda v: v if type(v) is str and v in codes else _SLOW), False
+    if isinstance(type_, T.EnumType):
+        members = frozenset(type_.members)
+        return (lambda v: v if type(v) is str and v in members else _SLOW), False
+    if isinstance(type_, T.RecordType):
+        record = _fast_record(type_, depth)
+        return (lambda v, path: record(v, path + ".")), True
+    if isinstance(type_, (T.ListType, T.SetType)):
+        convert, structured = _fast_value(type_.elem, depth + 1)
+        make = tuple if isinstance(type_, T.ListType) else frozenset
+
+        def collection(v, path):
+            if type(v) is not list or len(v) > MAX_ITEMS:
+                return _SLOW
+            if structured:
+                items = [convert(item, f"{path}[{i}]") for i, item in enumerate(v)]
+            else:
+                items = [convert(item) for item in v]
+            for item in items:
+                if item is _SLOW:
+                    return _SLOW
+            return make(items)
+        return collection, True
+    return (lambda v: _SLOW), False  # decimals and durations: the general path
 
 
 def _json_kind(value) -> str:
