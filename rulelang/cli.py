@@ -218,10 +218,11 @@ class _JsonWriter:
         self.first = False
 
     def _write(self, text: str) -> None:
+        # sys.stdout.write rather than click.echo: this runs once per decision
         if self.fmt == "json":
-            click.echo(("\n" if self.first else ",\n") + text, nl=False)
+            sys.stdout.write(("\n" if self.first else ",\n") + text)
         else:
-            click.echo(text)
+            sys.stdout.write(text + "\n")
 
     def decision(self, decision) -> None:
         self._emit(decision.to_json(trace=self.explain))
