@@ -109,3 +109,29 @@ def test_compiled_equals_interpreter_on_generated_programs(data):
         assume = data.draw(st.sampled_from([None, "in_force"]), label="assume")
         interpreted, fast = decide_both(policy.program, compiled, record, as_of, assume)
         assert fast == interpreted, compiled.source
+
+
+def _nested_program(depth: int) -> str:
+    cond = "case.b"
+    for i in range(depth):
+        cond = f"(case.b and not not {cond})" if i % 2 else f"(any x in case.items: x > {i} or {cond})"
+    return ("record Case {\n id: text\n claim_date: date\n b: bool?\n items: list<int>?\n}\n"
+            "input case: Case as_of claim_date\n"
+            'agreement a "deep" {\n returns_to USA\n timeline { 2000-01-01 in_force cite "t" }\n'
+            f' applies when {{\n  {cond} cite "x"\n }}\n}}\n')
+
+
+def test_the_deepest_expression_the_checker_accepts_compiles_and_agrees():
+    # Python refuses source nested more than 200 parentheses deep; the compiler moves
+    # deep subexpressions into functions of their own
+    depth = next(d for d in range(120, 0, -1)
+                 if not any(x.is_error for x in rulelang.check(_nested_program(d))))
+    assert depth >= 60
+    policy = rulelang.load(_nested_program(depth))
+    compiled = compile_program(policy.program)
+    assert "def sub" in compiled.source
+    for record in ({"id": "1", "claim_date": "2020-01-01", "b": True, "items": [1, 2, 300]},
+                   {"id": "2", "claim_date": "2020-01-01", "items": [1]},
+                   {"id": "3", "claim_date": "2020-01-01", "b": False}):
+        interpreted, fast = decide_both(policy.program, compiled, record)
+        assert fast == interpreted

@@ -55,6 +55,8 @@ class _Compiler:
         self._constant_index: dict = {}
         self.src = _Source()
         self.counter = 0
+        self.depth = 0           # nesting of the expression being generated
+        self.hoisted: list[str] = []
         self.rule_ids: dict = {}
         self.def_ids: dict = {}
         self.const_ids: dict = {}
@@ -136,7 +138,28 @@ class _Compiler:
 
     def ex(self, expr, env: dict) -> str:
         """A Python expression computing `expr`; `env` maps rulelang locals to Python names."""
-        return getattr(self, "_ex_" + type(expr).__name__)(expr, env)
+        if self.depth >= HOIST_DEPTH:
+            return self._hoist(expr, env)
+        self.depth += 1
+        try:
+            return getattr(self, "_ex_" + type(expr).__name__)(expr, env)
+        finally:
+            self.depth -= 1
+
+    def _hoist(self, expr, env: dict) -> str:
+        """Move a deep subexpression into a function of its own: Python refuses source
+        nested more than 200 parentheses deep, and each rulelang level adds a few."""
+        name = self.fresh("sub")
+        params = "".join(f", {p}" for p in env.values())
+        saved, self.depth = self.depth, 0
+        body = self.ex(expr, env)
+        self.depth = saved
+        self.hoisted.append(f"def {name}(r, d, m{params}):\n    return {body}")
+        return f"{name}(r, d, m{params})"
+
+    def emit_hoisted(self) -> None:
+        for function in self.hoisted:
+            self.src.lines.append(function)
 
     def _ex_BoolLit(self, expr, env):
         return "True" if expr.value else "False"
@@ -599,6 +622,7 @@ class _Compiler:
 
 
 INLINE_NODES = 40
+HOIST_DEPTH = 20  # rulelang levels of one generated expression before a helper function
 
 
 def _size(expr) -> int:
@@ -728,6 +752,7 @@ def compile_program(program: P.Program) -> CompiledProgram:
         compiler.agreement_fn(info)
     compiler.emit_pending()
     compiler.emit_decide_all()
+    compiler.emit_hoisted()
     source = compiler.src.text()
     name = program.roots[0].name if program.roots else "<rules>"
     namespace = dict(_RUNTIME)
