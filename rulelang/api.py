@@ -119,12 +119,21 @@ class Policy:
 
     @property
     def compiled(self):
-        """The policy compiled to Python (built on first use)."""
+        """The policy compiled to Python (built on first use), or None if the compiler
+        failed on it: a bug in rulelang, reported as a warning, after which decisions
+        come from the interpreter (slower, same decisions)."""
         if self._compiled is None:
             from rulelang.backends.python import compile_program
 
-            self._compiled = compile_program(self.program)
-        return self._compiled
+            try:
+                self._compiled = compile_program(self.program)
+            except Exception as error:  # noqa: BLE001 — degrade to the reference, never fail a batch
+                import warnings
+
+                warnings.warn(f"rulelang could not compile these rules ({type(error).__name__}: "
+                              f"{error}); using the interpreter. Please report this.", RuntimeWarning)
+                self._compiled = False
+        return self._compiled or None
 
     def _decide(self, value: dict, as_of, assume, agreements, trace: bool = True) -> list:
         """Decisions for a validated record: with traces from the interpreter (the
@@ -139,7 +148,7 @@ class Policy:
             raise ValueError("assume must be None or 'in_force'")
         chosen = self._select(agreements)
         try:
-            if not trace:
+            if not trace and self.compiled is not None:
                 names = None if agreements is None else [a.name for a in chosen]
                 return self.compiled.decide(value, as_of, assume, names)
             evaluation = Evaluation(self.program, value, as_of or value[self.program.as_of_field],
