@@ -132,7 +132,7 @@ class _Compiler:
             return False
         if isinstance(expr, ast.Field):
             return self.refs[expr].kind == "member"
-        return all(self.is_static(child) for child in _expr_children(expr))
+        return all(self.is_static(child) for child in ast.children(expr))
 
     # ---- expressions -----------------------------------------------------------------------
 
@@ -626,7 +626,7 @@ HOIST_DEPTH = 20  # rulelang levels of one generated expression before a helper 
 
 
 def _size(expr) -> int:
-    return 1 + sum(_size(child) for child in _expr_children(expr))
+    return 1 + sum(_size(child) for child in ast.children(expr))
 
 
 def _rule_may_lack_value(rule: P.RuleInfo) -> bool:
@@ -642,19 +642,6 @@ def _hashable(value) -> bool:
     except TypeError:
         return False
     return not isinstance(value, (P.AgreementInfo, P.RuleInfo, P.RuleExceptionInfo, T.RecordType))
-
-
-def _expr_children(expr):
-    import attrs
-
-    for field in attrs.fields(type(expr)):
-        if field.name in ("span", "op_span"):
-            continue
-        value = getattr(expr, field.name)
-        if isinstance(value, tuple):
-            yield from (v for v in value if not isinstance(v, ast.Ident))
-        elif attrs.has(type(value)) and not isinstance(value, ast.Ident):
-            yield value
 
 
 # ---- runtime helpers the generated code calls ----------------------------------------------

@@ -1180,25 +1180,11 @@ def _optional_source(expr, types: dict):
         if isinstance(expr, ast.Field) and T.is_optional(types.get(expr.obj, T.BOOL)):
             return _optional_source(expr.obj, types) or expr
         return expr
-    for child in _children(expr):
+    for child in ast.children(expr):
         found = _optional_source(child, types)
         if found is not None:
             return found
     return None
-
-
-def _children(expr) -> Iterable:
-    import attrs
-
-    for field in attrs.fields(type(expr)):
-        value = getattr(expr, field.name)
-        if isinstance(value, tuple):
-            for item in value:
-                if attrs.has(type(item)) and not isinstance(item, ast.Ident):
-                    yield item
-        elif attrs.has(type(value)) and not isinstance(value, ast.Ident) and field.name not in (
-                "span", "op_span"):
-            yield value
 
 
 def _month_name(month: int) -> str:

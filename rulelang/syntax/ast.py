@@ -451,6 +451,18 @@ class Module:
     span: Span
 
 
+def children(node):
+    """The child nodes of a node (names and spans aside), in field order."""
+    for field in attrs.fields(type(node)):
+        if field.name in ("span", "op_span"):
+            continue
+        value = getattr(node, field.name)
+        if isinstance(value, tuple):
+            yield from (v for v in value if attrs.has(type(v)) and not isinstance(v, Ident))
+        elif attrs.has(type(value)) and not isinstance(value, Ident):
+            yield value
+
+
 def dump(value) -> object:
     """A span-free, comparable view of a node tree (for tests and golden files)."""
     if isinstance(value, tuple):
