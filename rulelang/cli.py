@@ -21,6 +21,13 @@ def _use_color(stream) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
+def _console():
+    """A rich console: the terminal's width, or wide enough not to cut names in a file."""
+    from rich.console import Console
+
+    return Console() if _use_color(sys.stdout) else Console(width=160)
+
+
 def _print_diagnostics(diags, fmt: str) -> None:
     from rulelang.diagnostics import render_all, to_json, to_sarif
 
@@ -95,8 +102,9 @@ def _load_or_exit(specs):
 @cli.command()
 @click.argument("policy")
 @click.argument("cases")
-@click.option("--format", "fmt", type=click.Choice(["table", "jsonl", "json"]), default=None,
-              help="table on a terminal, jsonl otherwise.")
+@click.option("--format", "fmt", type=click.Choice(["table", "jsonl", "json", "summary"]),
+              default=None, help="table on a terminal, jsonl otherwise; summary: counts of "
+              "outcomes per agreement only.")
 @click.option("--as-of", callback=_parse_date, help="Evaluate as of this date (YYYY-MM-DD) "
               "instead of each case's claim date.")
 @click.option("--assume", type=click.Choice(["in_force"]), help="Evaluate proposed or suspended "
@@ -120,7 +128,8 @@ def run(policy, cases, fmt, as_of, assume, explain, agreements, input_format) ->
     except OSError as error:
         raise click.BadParameter(f"cannot read {cases}: {error.strerror}", param_hint="CASES")
     policy_obj = Policy(program, [])
-    writer = _TableWriter(explain) if fmt == "table" else _JsonWriter(fmt, explain)
+    writer = (_TableWriter(explain) if fmt == "table" else _SummaryWriter() if fmt == "summary"
+              else _JsonWriter(fmt, explain))
     invalid = 0
     with stream, _progress(stream, cases) as advance:
         for raw in read_records(stream, input_format or detect_format(cases)):
@@ -235,15 +244,44 @@ class _JsonWriter:
             click.echo("\n]")
 
 
+class _SummaryWriter:
+    """How many cases each agreement would apply to, exempt, ...: the analyst's view."""
+
+    OUTCOMES = ("applies", "exempt", "undetermined", "not_applicable", "not_in_force")
+
+    def __init__(self) -> None:
+        self.counts: dict[str, dict[str, int]] = {}
+        self.errors = 0
+
+    def decision(self, d) -> None:
+        row = self.counts.setdefault(d.agreement, dict.fromkeys(self.OUTCOMES, 0))
+        row[d.outcome] += 1
+
+    def error(self, invalid) -> None:
+        self.errors += 1
+
+    def close(self) -> None:
+        from rich.table import Table
+
+        table = Table(title="outcomes per agreement")
+        table.add_column("agreement")
+        for outcome in self.OUTCOMES:
+            table.add_column(outcome, justify="right")
+        for agreement, row in self.counts.items():
+            table.add_row(agreement, *(f"{row[o]:,}" for o in self.OUTCOMES))
+        console = _console()
+        console.print(table)
+        if self.errors:
+            console.print(f"{self.errors:,} invalid record(s), not counted above")
+
+
 class _TableWriter:
     """A readable table for a terminal, printed in blocks so long runs stream."""
 
     BLOCK = 40
 
     def __init__(self, explain: bool) -> None:
-        from rich.console import Console
-
-        self.console = Console()
+        self.console = _console()
         self.explain = explain
         self.rows: list = []
         self.counts: dict[str, int] = {}
@@ -407,7 +445,6 @@ def _printable(text: str) -> str:
 @click.option("--on", "on", callback=_parse_date, help="Status on this date (default: today).")
 def list_(paths, on) -> None:
     """The agreements and programmes found, with their status today."""
-    from rich.console import Console
     from rich.table import Table
 
     program = _load_or_exit(paths or ["stdlib:all"])
@@ -417,7 +454,7 @@ def list_(paths, on) -> None:
         table.add_column(column, overflow="fold")
     for info in program.agreements:
         table.add_row(info.name, info.kind, info.status_on(on), ", ".join(info.parties), info.title or "")
-    Console().print(table)
+    _console().print(table)
 
 
 @cli.command()

@@ -107,3 +107,16 @@ def test_embed_example_runs():
                           text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert "invalid: record bad" in done.stdout
+
+
+def test_summary_counts_every_decision_once():
+    sample = ROOT / "examples" / "cases" / "sample.jsonl"
+    records = [line for line in sample.read_text(encoding="utf-8").splitlines() if line.strip()]
+    done = subprocess.run([sys.executable, "-m", "rulelang.cli", "run", "stdlib:all", str(sample),
+                           "--format", "summary"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("│ ")]
+    assert len(rows) == len(AGREEMENTS)
+    for row in rows:
+        cells = [c.strip() for c in row.strip("│ ").split("│")]
+        assert sum(int(c.replace(",", "")) for c in cells[1:]) == len(records), row
