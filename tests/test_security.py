@@ -166,3 +166,9 @@ def test_bad_csv_quoting_spoils_one_row(tmp_path):
     assert [("error" in line) for line in lines] == [False, True, False, True]
     assert "record row 3: bad CSV" in done.stderr
     assert done.returncode == 1
+
+
+def test_a_path_the_os_refuses_is_a_diagnostic():
+    # found by the long fuzz run: the folder of such a root could not be resolved
+    for target in ["\x00/\x00", "\x00/x.rules", "a" * 5000 + "/x.rules"]:
+        assert codes(rulelang.check(target)) == ["RL0004"]

@@ -74,18 +74,26 @@ def read_source(path: Path, diags: Diagnostics, name: str | None = None) -> Sour
     return Source(name or display_name(path), text)
 
 
+def _resolved(path: Path) -> Path | None:
+    """The absolute path, or None for a name the OS refuses (a NUL byte, too long)."""
+    try:
+        return path.resolve()
+    except (OSError, ValueError):
+        return None
+
+
 class _Loader:
     def __init__(self, diags: Diagnostics, import_roots: list[Path]) -> None:
         self.diags = diags
         self.loaded: dict[str, LoadedModule] = {}
         self.in_progress: list[str] = []
         # a rule file reads nothing but `.rules` files under these folders
-        self.import_roots = [stdlib_dir().resolve()] + [r.resolve() for r in import_roots]
+        self.import_roots = [stdlib_dir().resolve()] + [
+            root for root in map(_resolved, import_roots) if root is not None]
 
     def _allowed(self, path: Path) -> bool:
-        try:
-            resolved = path.resolve()
-        except (OSError, ValueError):
+        resolved = _resolved(path)
+        if resolved is None:
             return False
         return resolved.suffix == EXTENSION and any(
             resolved.is_relative_to(root) for root in self.import_roots)
