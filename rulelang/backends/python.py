@@ -79,29 +79,24 @@ class _Compiler:
             self.constants.append(value)
         return f"k{self._constant_index[key]}"
 
+    def _function(self, ids: dict, key, kind: str, prefix: str, item) -> str:
+        """The generated function for a definition, queued for emission on first use."""
+        if key not in ids:
+            ids[key] = len(ids)
+            self.pending.append((kind, item))
+        return f"{prefix}{ids[key]}"
+
     def rule_fn(self, decl) -> str:
-        if decl not in self.rule_ids:
-            self.rule_ids[decl] = len(self.rule_ids)
-            self.pending.append(("rule", decl))
-        return f"rule{self.rule_ids[decl]}"
+        return self._function(self.rule_ids, decl, "rule", "rule", decl)
 
     def def_fn(self, decl) -> str:
-        if decl not in self.def_ids:
-            self.def_ids[decl] = len(self.def_ids)
-            self.pending.append(("def", decl))
-        return f"def{self.def_ids[decl]}"
+        return self._function(self.def_ids, decl, "def", "def", decl)
 
     def const_fn(self, decl) -> str:
-        if decl not in self.const_ids:
-            self.const_ids[decl] = len(self.const_ids)
-            self.pending.append(("const", decl))
-        return f"const{self.const_ids[decl]}"
+        return self._function(self.const_ids, decl, "const", "const", decl)
 
     def agreement_fn(self, info) -> str:
-        if info.decl not in self.agreement_ids:
-            self.agreement_ids[info.decl] = len(self.agreement_ids)
-            self.pending.append(("agreement", info))
-        return f"decide{self.agreement_ids[info.decl]}"
+        return self._function(self.agreement_ids, info.decl, "agreement", "decide", info)
 
     # ---- what may be unknown -------------------------------------------------------------
 
