@@ -447,6 +447,14 @@ class _Compiler:
         return bool(self.rule_ids or self.def_ids or self.const_ids or len(self.agreement_ids) >
                     len(self.program.agreements))
 
+    def open_window(self, clause: P.Clause) -> int:
+        """Open `if <clause is law on d>:` for a dated clause; the indent of its body."""
+        active = self.window_test(clause)
+        if not active:
+            return 1
+        self.src.add(1, f"if {active}:")
+        return 2
+
     def emit_pending(self) -> None:
         while self.pending:
             kind, item = self.pending.pop()
@@ -470,11 +478,7 @@ class _Compiler:
         src.add(0, f"def {fn}(r, d, m):")
         if rule.branches:
             for branch in rule.branches:
-                indent = 1
-                active = self.window_test(branch.clause)
-                if active:
-                    src.add(1, f"if {active}:")
-                    indent = 2
+                indent = self.open_window(branch.clause)
                 if branch.cond is None:
                     src.add(indent, f"v = m[{fn!r}] = {self.ex(branch.value, {})}")
                     src.add(indent, "return v")
@@ -532,11 +536,7 @@ class _Compiler:
         src.add(1, "assumed = None if status == 'in_force' else assume")
         src.add(1, "su = None")
         for conjunct in info.conjuncts:
-            indent = 1
-            active = self.window_test(conjunct.clause)
-            if active:
-                src.add(1, f"if {active}:")
-                indent = 2
+            indent = self.open_window(conjunct.clause)
             src.add(indent, f"c = {self.ex(conjunct.expr, {})}")
             src.add(indent, "if c is False:")
             src.add(indent + 1, f"return new(D, (cid, {name}, d, status, 'not_applicable', None, (), (), (), "
