@@ -42,10 +42,10 @@ def check(target, import_roots=()) -> list[Diagnostic]:
     for the user's mistakes: they come back as Diagnostic values. Imports may
     read `.rules` files under the stdlib, the rule file's folder, and the
     folders in `import_roots`."""
-    from rulelang.pipeline import build
+    from rulelang.pipeline import checked
 
     diags = Diagnostics()
-    build(_refs(target), diags, [Path(r) for r in import_roots])
+    checked(_refs(target), diags, [Path(r) for r in import_roots])
     return list(diags)
 
 
@@ -58,8 +58,8 @@ def load(target, import_roots=()) -> "Policy":
     diags = Diagnostics()
     program = build(_refs(target), diags, [Path(r) for r in import_roots])
     if program is None:
-        raise RuleSyntaxError(_summary(diags, "syntax"), list(diags))
-    if diags.has_errors:
+        if any(d.code < "RL0100" for d in diags.errors):
+            raise RuleSyntaxError(_summary(diags, "syntax"), list(diags))
         raise RuleTypeError(_summary(diags, "type"), list(diags))
     return Policy(program, [d for d in diags])
 
@@ -72,7 +72,8 @@ def _summary(diags: Diagnostics, kind: str) -> str:
 
 
 class Policy:
-    """Checked rules: the agreements and programmes of the loaded modules."""
+    """Checked rules, lowered to the typed core: the agreements and programmes of
+    the loaded modules."""
 
     def __init__(self, program, warnings: list[Diagnostic]) -> None:
         self.program = program
@@ -85,7 +86,7 @@ class Policy:
 
     def evaluate(self, record: dict, as_of: _dt.date | str | None = None,
                  assume: str | None = None, agreements: Iterable[str] | None = None) -> list:
-        """Decisions (one per agreement) for one record, as a dict of JSON values.
+        """Decisions (one per agreement, each with its trace) for one record.
         Raises RecordError for an invalid record, ConflictError when exceptions conflict."""
         from rulelang.records import InvalidRecord, validate_dict
 
@@ -139,7 +140,6 @@ class Policy:
         """Decisions for a validated record: with traces from the interpreter (the
         reference), without from the compiled program (the same decisions, faster)."""
         from rulelang.interpret import Evaluation
-        from rulelang.pipeline import runtime_diagnostic
         from rulelang.runtime import EvaluationError
 
         if isinstance(as_of, str):
@@ -155,9 +155,8 @@ class Policy:
                                     assume)
             return [evaluation.decision(a) for a in chosen]
         except EvaluationError as error:
-            diagnostic = runtime_diagnostic(error)
             cls = ConflictError if error.code == "RL0601" else RuleEvaluationError
-            raise cls(error.message, [diagnostic]) from None
+            raise cls(error.message, [error.diagnostic]) from None
 
     def _select(self, names: Iterable[str] | None) -> list:
         if names is None:

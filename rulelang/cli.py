@@ -13,6 +13,8 @@ import sys
 
 import click
 
+from rulelang.views.explain import format_trace
+
 EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 REPORT_URL = "https://github.com/rulelang/rulelang/issues"
 
@@ -40,13 +42,13 @@ def _print_diagnostics(diags, fmt: str) -> None:
         click.echo(render_all(items, color=_use_color(sys.stderr)), err=True)
 
 
-def _build(specs, diags):
-    from rulelang.pipeline import build, module_refs
+def _refs(specs):
+    from rulelang.pipeline import module_refs
 
     refs = [ref for spec in specs for ref in module_refs(spec)]
     if not refs:
         raise click.UsageError("no rule files found in " + ", ".join(specs))
-    return build(refs, diags)
+    return refs
 
 
 def _parse_date(ctx, param, value):
@@ -76,10 +78,11 @@ def cli() -> None:
 def check(paths, fmt) -> None:
     """Parse and type-check rule files."""
     from rulelang.diagnostics import Diagnostics
+    from rulelang.pipeline import checked
 
     diags = Diagnostics()
     # each argument is its own program: two unrelated files may each declare an input
-    programs = [_build([path], diags) for path in paths]
+    programs = [checked(_refs([path]), diags) for path in paths]
     _print_diagnostics(diags, fmt)
     if fmt == "text":
         modules = len({m.key for p in programs if p for m in p.modules})
@@ -89,11 +92,13 @@ def check(paths, fmt) -> None:
 
 
 def _load_or_exit(specs):
+    """The typed core of the rules, or exit 1 with their diagnostics."""
     from rulelang.diagnostics import Diagnostics
+    from rulelang.pipeline import build
 
     diags = Diagnostics()
-    program = _build(specs, diags)
-    if program is None or diags.has_errors:
+    program = build(_refs(specs), diags)
+    if program is None:
         _print_diagnostics(diags, "text")
         sys.exit(EXIT_USER)
     return program
@@ -296,7 +301,7 @@ class _TableWriter:
                           d.outcome, d.returns_to or "", detail))
         if self.explain:
             self._flush()
-            self.console.print(format_trace(d), highlight=False, markup=False)
+            self.console.print(_printable(format_trace(d)), highlight=False, markup=False)
         elif len(self.rows) >= self.BLOCK:
             self._flush()
 
@@ -330,9 +335,8 @@ class _TableWriter:
 @click.option("-v", "--verbose", is_flag=True, help="List every test, not only failures.")
 def test(paths, verbose) -> None:
     """Run the `test` blocks of rule files."""
-    from rulelang.interpret import run_test
-    from rulelang.pipeline import runtime_diagnostic
     from rulelang.diagnostics import render
+    from rulelang.interpret import run_test
 
     programs = [_load_or_exit([path]) for path in paths]  # each argument is its own program
     passed = failed = 0
@@ -353,7 +357,7 @@ def test(paths, verbose) -> None:
         for failure in result.failures:
             click.echo(f"        {failure.span.location()}: {failure.message}")
         if result.error is not None:
-            click.echo("        " + render(runtime_diagnostic(result.error)).replace("\n", "\n        "))
+            click.echo("        " + render(result.error.diagnostic).replace("\n", "\n        "))
     if not tests:
         click.echo("no tests found")
     click.echo(f"{passed} passed, {failed} failed")
@@ -394,45 +398,7 @@ def explain(policy, case, case_id, as_of, assume, agreements) -> None:
     if not isinstance(decisions, list):
         click.echo(f"error[{decisions.code}]: {decisions.describe()}", err=True)
         sys.exit(EXIT_USER)
-    click.echo("\n\n".join(format_trace(d) for d in decisions))
-
-
-def format_trace(decision) -> str:
-    """A decision as a readable tree: every step with its value and citation."""
-    marks = {True: "✓", False: "✗", None: "?"}
-    lines = [f"{decision.agreement}: {decision.outcome.upper()}"
-             + (f" → return to {decision.returns_to}" if decision.returns_to else ""),
-             f"  case {decision.case}, as of {decision.as_of}, status {decision.status}"
-             + (" (assumed in force)" if decision.assumed else "")]
-    steps = list(decision.trace)
-    for index, step in enumerate(steps):
-        branch = "└─" if index == len(steps) - 1 else "├─"
-        value = step["value"]
-        mark = marks.get(value, "•") if isinstance(value, bool) or value is None else "•"
-        if value is None and str(step.get("note", "")).startswith("not in force"):
-            mark = "–"  # a dated clause that is not law on this date
-        shown = json.dumps(value) if not isinstance(value, str) else value
-        line = f"  {branch} {mark} {step['step']}: {shown}"
-        if step.get("text"):
-            line += f"    {step['text']}"
-        lines.append(line)
-        pad = "  │    " if index < len(steps) - 1 else "       "
-        details = []
-        if step.get("unknown"):
-            details.append("unknown because these facts are missing: " + ", ".join(step["unknown"]))
-        if step.get("note"):
-            details.append(step["note"])
-        if step.get("cite"):
-            details.append(f"cite: {step['cite']}")
-        details.append(f"at {step['at']}")
-        lines.extend(pad + d for d in details)
-    if decision.exceptions:
-        lines.append("  exceptions that hold: " + ", ".join(decision.exceptions))
-    if decision.missing:
-        lines.append("  facts that would decide it: " + ", ".join(decision.missing))
-    for u in decision.unestablished:
-        lines.append(f"  not established (unknown {', '.join(u.facts)}): {u.exception}")
-    return _printable("\n".join(lines))
+    click.echo(_printable("\n\n".join(format_trace(d) for d in decisions)))
 
 
 def _printable(text: str) -> str:
@@ -453,7 +419,8 @@ def list_(paths, on) -> None:
     for column in ("name", "kind", "status", "parties", "title"):
         table.add_column(column, overflow="fold")
     for info in program.agreements:
-        table.add_row(info.name, info.kind, info.status_on(on), ", ".join(info.parties), info.title or "")
+        table.add_row(info.name, info.kind, info.timeline.status_on(on), ", ".join(info.parties),
+                      info.title or "")
     _console().print(table)
 
 

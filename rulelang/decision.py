@@ -1,24 +1,65 @@
-"""The Decision value: one agreement, one case, one as-of date."""
+"""The Decision value (one agreement, one case, one as-of date) and the typed
+steps of its trace."""
 
 from __future__ import annotations
 
 import datetime as _dt
-from decimal import Decimal
 from typing import NamedTuple
 
 import attrs
 
-from rulelang.runtime import Duration, Unknown
+from rulelang.runtime import Unestablished, Unknown, to_json_value
+
+STATUS, SCOPE, EXCEPTION, RETURNS_TO = "status", "scope", "exception", "returns_to"
 
 
-@attrs.frozen
-class Unestablished:
-    """An exception that did not hold only because facts are unknown."""
-    exception: str
-    facts: tuple[str, ...]
+@attrs.frozen(eq=False)
+class Step:
+    """One step of a decision's trace: what was looked at, its value, its citation
+    and where it is written. Views render steps; nothing parses them back."""
+    kind: str                   # STATUS, SCOPE, EXCEPTION or RETURNS_TO
+    label: str                  # "status", "applies when #2", "exception x (of y)", "returns_to"
+    value: object               # the runtime value; None where the clause was not evaluated
+    cite: str | None
+    at: object                  # Span of the clause (or, for status, of the event)
+    text: object = None         # Span of the condition as written
+    inactive: str | None = None  # the clause's dates, when it is not in force on the as-of date
+    as_of: _dt.date | None = None
+    event: object = None        # for STATUS: the core Event that set the status, if any
+    first_event: object = None  # for STATUS before any event: the first one
+
+    @property
+    def unknown_facts(self) -> tuple[str, ...]:
+        return tuple(sorted(self.value.facts)) if type(self.value) is Unknown else ()
+
+    @property
+    def note(self) -> str | None:
+        if self.inactive is not None:
+            return f"not in force on {self.as_of} ({self.inactive})"
+        if self.kind == STATUS:
+            if self.event is not None:
+                event = self.event
+                return f"{event.date} {event.kind}" + (f": {event.note}" if event.note else "")
+            if self.first_event is not None:
+                return f"before the first event ({self.first_event.date} {self.first_event.kind})"
+        return None
 
     def to_json(self) -> dict:
-        return {"exception": self.exception, "facts": list(self.facts)}
+        out = {"step": self.label, "value": to_json_value(self.value), "cite": self.cite,
+               "at": self.at.location()}
+        if self.text is not None:
+            out["text"] = clause_text(self.text)
+        if self.unknown_facts:
+            out["unknown"] = list(self.unknown_facts)
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+def clause_text(span, limit: int = 120) -> str:
+    """A clause as written, on one line."""
+    text = " ".join(span.text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Decision(NamedTuple):
@@ -35,7 +76,7 @@ class Decision(NamedTuple):
     missing: tuple[str, ...] = ()
     unestablished: tuple[Unestablished, ...] = ()
     assumed: str | None = None
-    trace: tuple[dict, ...] = ()
+    trace: tuple[Step, ...] = ()
 
     def to_json(self, trace: bool = True) -> dict:
         """The decision record of reference/case-record.md, fields in that order."""
@@ -46,7 +87,7 @@ class Decision(NamedTuple):
         if self.assumed:
             out["assumed"] = self.assumed
         if trace:
-            out["trace"] = list(self.trace)
+            out["trace"] = [step.to_json() for step in self.trace]
         return out
 
     def fields_equal(self, other: "Decision") -> bool:
@@ -54,22 +95,4 @@ class Decision(NamedTuple):
         return self.to_json(trace=False) == other.to_json(trace=False)
 
 
-def to_json_value(value):
-    """A runtime value as JSON: unknown is null, sets are sorted lists."""
-    if type(value) is Unknown or value is None:
-        return None
-    if isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    if isinstance(value, Duration):
-        return str(value)
-    if isinstance(value, frozenset):
-        return sorted((to_json_value(v) for v in value), key=lambda v: (str(type(v)), str(v)))
-    if isinstance(value, tuple):
-        return [to_json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {k: to_json_value(v) for k, v in value.items()}
-    return str(value)
+__all__ = ["Decision", "Step", "Unestablished", "to_json_value"]

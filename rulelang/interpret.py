@@ -1,13 +1,14 @@
-"""The reference semantics: evaluate a checked program on one record as of a date.
+"""The reference semantics: evaluate the typed core on one record as of a date.
 
-Entry points: `evaluate(program, agreement, record, as_of, assume) -> Decision`
-and `run_test(program, test) -> TestResult`. Every other backend is tested
-against this module.
+Entry points: `Evaluation(program, record, as_of, assume).decision(agreement)
+-> Decision` (with its trace) and `run_test(program, test) -> TestResult`.
+Every other backend is tested against this module.
 
-Unknown facts: a value may be `Unknown(facts)`. `and`, `or`, `not`, `any` and
-`all` follow Kleene's logic; every other operator is strict (unknown in,
-unknown out). An `if` or a rule exception whose condition is unknown is
-unknown only when the alternatives differ.
+Unknown facts: a value may be `Unknown(facts)`. `and`, `or`, `any` and `all`
+follow Kleene's logic; every operator is strict (unknown in, unknown out). An
+`if` or a rule exception whose condition is unknown is unknown only when the
+alternatives differ. A rule outside the dates of its clauses is unknown, and
+says so: its fact is "rule `r` is not in force on DATE".
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ import datetime as _dt
 
 import attrs
 
-from rulelang.decision import Decision, Unestablished, to_json_value
-from rulelang.runtime import (Duration, EvaluationError, Unknown, add_duration, compare_durations,
-                              default_logic, divide, quantify, same_value, unknown_of)
-from rulelang.semantics import program as P
-from rulelang.semantics import types as T
-from rulelang.syntax import ast
+from rulelang.core import ir
+from rulelang.core.decide import decide, decision_value
+from rulelang.decision import EXCEPTION, RETURNS_TO, SCOPE, STATUS, Decision, Step
+from rulelang.runtime import (EvaluationError, Unestablished, Unknown, default_logic, first_branch,
+                              holds_unless, make_record, quantify, same_value, to_json_value,
+                              unknown_of)
 
 _MAX_DEPTH = 200  # nested def calls and expressions; a guard, checked programs are acyclic
 
@@ -29,7 +30,7 @@ _MAX_DEPTH = 200  # nested def calls and expressions; a guard, checked programs 
 class Evaluation:
     """One record as of one date: caches rule, constant and decision values."""
 
-    def __init__(self, program: P.Program, record: dict | None, as_of: _dt.date | None,
+    def __init__(self, program: ir.Program, record: dict | None, as_of: _dt.date | None,
                  assume: str | None = None) -> None:
         self.program = program
         self.record = record
@@ -38,8 +39,8 @@ class Evaluation:
         self._rules: dict = {}
         self._consts: dict = {}
         self._decisions: dict = {}
+        self._deciding: set = set()
         self._depth = 0
-        self._dispatch = {cls: getattr(self, "_eval_" + cls.__name__) for cls in _EXPR_CLASSES}
 
     # ---- expressions ------------------------------------------------------------
 
@@ -49,94 +50,75 @@ class Evaluation:
             self._depth = 0
             raise EvaluationError("RL0602", "expression nested too deeply to evaluate", expr.span)
         try:
-            return self._dispatch[type(expr)](expr, env)
+            return _EVAL[type(expr)](self, expr, env)
         finally:
             self._depth -= 1
 
-    def _eval_BoolLit(self, expr, env):
+    def _lit(self, expr, env):
         return expr.value
 
-    _eval_IntLit = _eval_DecimalLit = _eval_TextLit = _eval_BoolLit
+    def _local(self, expr, env):
+        return env[expr.var]
 
-    def _eval_DateLit(self, expr, env):
-        return self.program.dates[expr]
+    def _input(self, expr, env):
+        if self.record is None:
+            raise EvaluationError("RL0602", "the input record is not available here", expr.span)
+        return self.record
 
-    def _eval_DurationLit(self, expr, env):
-        return self.program.durations[expr]
-
-    def _eval_Name(self, expr, env):
-        ref = self.program.refs[expr]
-        kind = ref.kind
-        if kind == "local":
-            return env[ref.target]
-        if kind in ("member", "country"):
-            return ref.target
-        if kind == "rule":
-            return self.rule_value(ref.target)
-        if kind == "const":
-            return self.const_value(ref.target)
-        if kind == "agreement":
-            return self.decision_value(ref.target)
-        if kind == "input":
-            if self.record is None:
-                raise EvaluationError("RL0602", "the input record is not available here", expr.span)
-            return self.record
-        raise AssertionError(f"unresolved name {expr.name}")
-
-    def _eval_Field(self, expr, env):
-        ref = self.program.refs[expr]
-        if ref.kind == "member":
-            return ref.target
+    def _get_field(self, expr, env):
         obj = self.eval(expr.obj, env)
         if type(obj) is Unknown:
             return obj
-        return obj[ref.target]
+        return obj[expr.name]
 
-    def _eval_Call(self, expr, env):
-        ref = self.program.refs[expr]
+    def _rule_value(self, expr, env):
+        return self.rule_value(expr.rule)
+
+    def _const_value(self, expr, env):
+        return self.const_value(expr.const)
+
+    def _decision_of(self, expr, env):
+        return decision_value(self.decision(expr.agreement))
+
+    def _call(self, expr, env):
         args = [self.eval(arg, env) for arg in expr.args]
-        if ref.kind == "builtin":
-            if ref.target == "known":
-                return type(args[0]) is not Unknown
-            return args[0] if type(args[0]) is Unknown else len(args[0])
-        decl = ref.target
-        return self.eval(decl.body, {p.name.name: a for p, a in zip(decl.params, args)})
+        return self.eval(expr.function.body, dict(zip(expr.function.params, args)))
 
-    def _eval_Unary(self, expr, env):
-        value = self.eval(expr.operand, env)
-        if type(value) is Unknown:
-            return value
-        if expr.op == "not":
-            return not value
-        if isinstance(value, Duration):
-            return Duration(-value.months, -value.days)
-        return -value
+    def _prim(self, expr, env):
+        args = [self.eval(arg, env) for arg in expr.args]
+        if any(type(a) is Unknown for a in args):
+            return unknown_of(*args)
+        if expr.op.spanned:
+            return expr.op.fn(*args, expr.op_span)
+        return expr.op.fn(*args)
 
-    def _eval_Binary(self, expr, env):
-        op = expr.op
+    def _and(self, expr, env):
+        return self._kleene(expr, env, False)
+
+    def _or(self, expr, env):
+        return self._kleene(expr, env, True)
+
+    def _kleene(self, expr, env, decisive: bool):
+        """Kleene's `and` (decisive: false) and `or` (decisive: true): one decisive side
+        decides, even if the other is unknown; two of the other value give that value."""
         left = self.eval(expr.left, env)
-        if op == "and":
-            if left is False:
-                return False
-            right = self.eval(expr.right, env)
-            if right is False:
-                return False
-            return True if left is True and right is True else unknown_of(left, right)
-        if op == "or":
-            if left is True:
-                return True
-            right = self.eval(expr.right, env)
-            if right is True:
-                return True
-            return False if left is False and right is False else unknown_of(left, right)
-        if op == "??":
-            return self.eval(expr.right, env) if type(left) is Unknown else left
+        if left is decisive:
+            return decisive
         right = self.eval(expr.right, env)
-        if type(left) is Unknown or type(right) is Unknown:
-            return unknown_of(left, right)
-        return _BINARY[op](left, right, expr)
+        if right is decisive:
+            return decisive
+        if left is not decisive and right is not decisive and type(left) is bool and type(right) is bool:
+            return left
+        return unknown_of(left, right)
 
-    def _eval_If(self, expr, env):
+    def _default(self, expr, env):
+        value = self.eval(expr.value, env)
+        return self.eval(expr.fallback, env) if type(value) is Unknown else value
+
+    def _known(self, expr, env):
+        return type(self.eval(expr.value, env)) is not Unknown
+
+    def _if(self, expr, env):
         cond = self.eval(expr.cond, env)
         if cond is True:
             return self.eval(expr.then, env)
@@ -145,295 +127,213 @@ class Evaluation:
         a, b = self.eval(expr.then, env), self.eval(expr.else_, env)
         return a if same_value(a, b) else unknown_of(cond, a, b)
 
-    def _eval_Let(self, expr, env):
-        return self.eval(expr.body, {**env, expr.var.name: self.eval(expr.value, env)})
+    def _let(self, expr, env):
+        return self.eval(expr.body, {**env, expr.var: self.eval(expr.value, env)})
 
-    def _eval_Quantifier(self, expr, env):
-        name, body = expr.var.name, expr.body
+    def _quantify(self, expr, env):
+        var, body = expr.var, expr.body
         return quantify(expr.kind, self.eval(expr.collection, env),
-                        lambda item: self.eval(body, {**env, name: item}))
+                        lambda item: self.eval(body, {**env, var: item}))
 
-    def _eval_Match(self, expr, env):
+    def _match(self, expr, env):
         value = self.eval(expr.scrutinee, env)
         if type(value) is Unknown:
             return value
         for arm in expr.arms:
-            for pattern in arm.patterns:
-                if pattern.name == "_" or pattern.name == value:
-                    return self.eval(arm.body, env)
-        raise AssertionError("non-exhaustive match passed the checker")
+            if value in arm.members:
+                return self.eval(arm.body, env)
+        if expr.otherwise is None:
+            raise AssertionError("non-exhaustive match passed the checker")
+        return self.eval(expr.otherwise, env)
 
-    def _eval_SetLit(self, expr, env):
+    def _make_set(self, expr, env):
         return frozenset(self.eval(item, env) for item in expr.items)
 
-    def _eval_ListLit(self, expr, env):
+    def _make_list(self, expr, env):
         return tuple(self.eval(item, env) for item in expr.items)
 
-    def _eval_EmptyBraces(self, expr, env):
-        record_type = T.strip(self.program.types[expr])
-        if isinstance(record_type, T.RecordType):
-            return make_record(record_type, {})
-        return frozenset()
+    def _make_record(self, expr, env):
+        return make_record(expr.record.fields, {name: self.eval(v, env) for name, v in expr.fields})
 
-    def _eval_RecordLit(self, expr, env):
-        record_type = T.strip(self.program.types[expr])
-        return make_record(record_type, {f.name.name: self.eval(f.value, env) for f in expr.fields})
-
-    def _eval_With(self, expr, env):
+    def _with(self, expr, env):
         base = self.eval(expr.base, env)
         if type(base) is Unknown:
             return base
-        return {**base, **{f.name.name: self.eval(f.value, env) for f in expr.fields}}
+        return {**base, **{name: self.eval(v, env) for name, v in expr.fields}}
 
     # ---- definitions ------------------------------------------------------------------
 
-    def const_value(self, decl):
-        if decl not in self._consts:
-            self._consts[decl] = self.eval(decl.value, {})
-        return self._consts[decl]
+    def const_value(self, const: ir.Const):
+        if const not in self._consts:
+            self._consts[const] = self.eval(const.value, {})
+        return self._consts[const]
 
-    def rule_value(self, decl):
-        if decl not in self._rules:
-            self._rules[decl] = self._compute_rule(self.program.rules[decl])
-        return self._rules[decl]
+    def rule_value(self, rule: ir.Rule):
+        if rule not in self._rules:
+            self._rules[rule] = self._compute_rule(rule)
+        return self._rules[rule]
 
-    def _compute_rule(self, rule: P.RuleInfo):
+    def _compute_rule(self, rule: ir.Rule):
+        def no_value():
+            return Unknown(frozenset({rule.no_value(self.as_of)}))
+
         if rule.branches:
-            for branch in rule.branches:
-                if not branch.clause.window.active(self.as_of):
-                    continue
-                if branch.cond is None:
-                    return self.eval(branch.value, {})
-                cond = self.eval(branch.cond, {})
-                if cond is True:
-                    return self.eval(branch.value, {})
-                if type(cond) is Unknown:
-                    return cond  # an earlier criterion might decide: cannot tell which applies
-            return Unknown(frozenset())
-        default_active = rule.default_clause.window.active(self.as_of)
-        return self._with_exceptions(
-            rule.exceptions,
-            lambda: self.eval(rule.default, {}) if default_active else Unknown(frozenset()))
-
-    def _with_exceptions(self, exceptions: list, base):
-        return default_logic(exceptions, base, self.as_of,
-                             lambda exc: self.eval(exc.cond, {}), lambda exc: self.eval(exc.value, {}))
+            return first_branch(rule.branches, self.as_of, lambda b: self.eval(b.cond, {}),
+                                lambda b: self.eval(b.value, {}), no_value)
+        in_force = rule.default_clause.window.active(self.as_of)
+        return default_logic(rule.exceptions,
+                             lambda: self.eval(rule.default, {}) if in_force else no_value(),
+                             self.as_of, lambda exc: self.eval(exc.cond, {}),
+                             lambda exc: self.eval(exc.value, {}))
 
     # ---- agreements -------------------------------------------------------------------
 
-    def decision_value(self, decl) -> dict:
-        """An agreement's decision as a value the rules and tests can read."""
-        decision = self.decision(self._agreement(decl))
-        return {"status": decision.status, "outcome": decision.outcome,
-                "returns_to": decision.returns_to if decision.returns_to is not None else Unknown(),
-                "exceptions": frozenset(decision.exceptions),
-                "missing": frozenset(decision.missing),
-                "unestablished": frozenset(u.exception for u in decision.unestablished)}
-
-    def _agreement(self, decl) -> P.AgreementInfo:
-        return self.program.agreement_infos[decl]
-
-    def decision(self, info: P.AgreementInfo) -> Decision:
-        if info.decl in self._decisions:
-            return self._decisions[info.decl]
-        if info.decl in self._decisions.setdefault("_busy", set()):
-            raise EvaluationError("RL0105", f"`{info.name}` depends on its own decision", info.decl.span)
-        self._decisions["_busy"].add(info.decl)
+    def decision(self, agreement: ir.Agreement) -> Decision:
+        if agreement in self._decisions:
+            return self._decisions[agreement]
+        if agreement in self._deciding:
+            raise EvaluationError("RL0105", f"`{agreement.name}` depends on its own decision",
+                                  agreement.span)
+        self._deciding.add(agreement)
+        target = _Interpreting(self, agreement)
         try:
-            decision = self._decide(info)
+            decide(agreement, target)
+            raise AssertionError("the decision procedure ended without a decision")
+        except _Finished as finished:
+            decision = finished.decision
         finally:
-            self._decisions["_busy"].discard(info.decl)
-        self._decisions[info.decl] = decision
+            self._deciding.discard(agreement)
+        self._decisions[agreement] = decision
         return decision
 
-    def _decide(self, info: P.AgreementInfo) -> Decision:
-        as_of = self.as_of
-        status = info.status_on(as_of)
-        trace = [_status_step(info, as_of, status)]
-        case_id = self.record.get("id") if isinstance(self.record, dict) else None
-        case_id = None if type(case_id) is Unknown else case_id
-        assumed = self.assume if self.assume and status != "in_force" else None
-        done = lambda outcome, **kw: Decision(  # noqa: E731
-            case=case_id, agreement=info.name, as_of=as_of, status=status, outcome=outcome,
-            assumed=assumed, trace=tuple(trace), **kw)
-        if status != "in_force" and self.assume != "in_force":
-            return done("not_in_force")
 
-        scope_unknown = None  # None: no unknown conjunct (an Unknown may name no facts)
-        for conjunct in info.conjuncts:
-            if not conjunct.clause.window.active(as_of):
-                trace.append(_step(conjunct.step, None, conjunct.clause, conjunct.span,
-                                   text=conjunct.expr.span, note=f"not in force on {as_of} ({conjunct.clause.window.describe()})"))
-                continue
-            value = self.eval(conjunct.expr, {})
-            trace.append(_step(conjunct.step, value, conjunct.clause, conjunct.span,
-                               text=conjunct.expr.span))
-            if value is False:
-                # the first condition that fails decides; later ones are not evaluated
-                return done("not_applicable")
-            if type(value) is Unknown:
-                scope_unknown = (scope_unknown or frozenset()) | value.facts
+_EVAL = ir.visitor_table(Evaluation)
 
-        held, unestablished, state_unknown = [], [], None
-        for exc in info.exceptions:
-            value = self._exception_holds(exc, trace, unestablished)
-            if value is True:
-                held.append(exc.name)
-            elif type(value) is Unknown:
-                if exc.clause.burden == P.STATE:
-                    state_unknown = (state_unknown or frozenset()) | value.facts
-                else:
-                    unestablished.append(Unestablished(exc.name, tuple(sorted(value.facts))))
-        exceptions, unestablished = tuple(held), tuple(unestablished)
-        if scope_unknown is not None:
-            return done("undetermined", exceptions=exceptions, missing=tuple(sorted(scope_unknown)),
-                        unestablished=unestablished)
-        if held:
-            return done("exempt", exceptions=exceptions, unestablished=unestablished)
-        if state_unknown is not None:
-            return done("undetermined", missing=tuple(sorted(state_unknown)), unestablished=unestablished)
-        returns_to = None
-        if info.returns_to is not None:
-            returns_to = self.eval(info.returns_to, {})
-            clause = info.returns_to_clause
-            if not clause.cites:
-                clause = P.Clause(info.cites)
-            trace.append(_step("returns_to", returns_to, clause, info.returns_to.span))
-            if type(returns_to) is Unknown:
-                return done("undetermined", missing=tuple(sorted(returns_to.facts)),
-                            unestablished=unestablished)
-        return done("applies", returns_to=returns_to, unestablished=unestablished)
 
-    def _exception_holds(self, exc: P.ExceptionInfo, trace: list, unestablished: list):
-        """True, False, or Unknown; a holding counter-exception (`of`) defeats its parent."""
-        step = f"exception {exc.name}" + (f" (of {exc.parent})" if exc.parent else "")
-        if not exc.clause.window.active(self.as_of):
-            trace.append(_step(step, None, exc.clause, exc.span, text=exc.cond.span,
-                               note=f"not in force on {self.as_of} ({exc.clause.window.describe()})"))
-            return False
-        value = self.eval(exc.cond, {})
-        trace.append(_step(step, value, exc.clause, exc.span, text=exc.cond.span))
-        if value is False:
-            return False
-        for child in exc.children:
-            defeated = self._exception_holds(child, trace, unestablished)
-            if defeated is True:
-                return False
-            if type(defeated) is Unknown:
-                if child.clause.burden == P.STATE:
-                    return unknown_of(value, defeated)
-                unestablished.append(Unestablished(child.name, tuple(sorted(defeated.facts))))
+class _Finished(Exception):
+    def __init__(self, decision: Decision) -> None:
+        self.decision = decision
+
+
+class _Facts:
+    """An accumulator of unknown facts; `facts` is None until something is unknown."""
+    __slots__ = ("facts",)
+
+    def __init__(self) -> None:
+        self.facts: frozenset | None = None
+
+
+class _Interpreting:
+    """The decision procedure's target in the interpreter: it evaluates each step
+    as the procedure reaches it, and records the step in the trace."""
+
+    def __init__(self, evaluation: Evaluation, agreement: ir.Agreement) -> None:
+        self.ev, self.agreement = evaluation, agreement
+        self.as_of = evaluation.as_of
+        self.trace: list[Step] = []
+        self.status_value = None
+
+    # values
+    def status(self, agreement: ir.Agreement) -> None:
+        timeline = agreement.timeline
+        self.status_value = timeline.status_on(self.as_of)
+        event = timeline.deciding_event(self.as_of)
+        if event is None:
+            first = timeline.events[0] if timeline.events else None
+            self.trace.append(Step(STATUS, "status", self.status_value, None, agreement.span,
+                                   first_event=first))
+        else:
+            self.trace.append(Step(STATUS, "status", self.status_value, event.clause.cite, event.span,
+                                   event=event))
+
+    def clause_value(self, expr, conjunct: ir.Conjunct):
+        value = self.ev.eval(expr, {})
+        self.trace.append(Step(SCOPE, conjunct.step, value, conjunct.clause.cite, conjunct.span,
+                               text=conjunct.text))
         return value
 
+    def returns_to(self, agreement: ir.Agreement):
+        value = self.ev.eval(agreement.returns_to, {})
+        self.trace.append(Step(RETURNS_TO, "returns_to", value, agreement.returns_to_clause.cite,
+                               agreement.returns_to_text, text=agreement.returns_to_text))
+        return value
 
-# ---- helpers ------------------------------------------------------------------------
+    def exception_value(self, exc: ir.AgreementException):
+        if not exc.clause.window.active(self.as_of):
+            self._inactive(EXCEPTION, exc)
+            return False
+        value = self.ev.eval(exc.cond, {})
+        self.trace.append(Step(EXCEPTION, exc.step, value, exc.clause.cite, exc.span, text=exc.text))
+        return value
 
-_EXPR_CLASSES = (ast.BoolLit, ast.IntLit, ast.DecimalLit, ast.TextLit, ast.DateLit, ast.DurationLit,
-                 ast.Name, ast.Field, ast.Call, ast.Unary, ast.Binary, ast.If, ast.Let,
-                 ast.Quantifier, ast.Match, ast.SetLit, ast.ListLit, ast.EmptyBraces, ast.RecordLit,
-                 ast.With)
+    def unless_defeated(self, value, children, unestablished):
+        return holds_unless(value, children, unestablished)
 
+    def _inactive(self, kind: str, item) -> None:
+        self.trace.append(Step(kind, item.step, None, item.clause.cite, item.span, text=item.text,
+                               inactive=item.clause.window.describe(), as_of=self.as_of))
 
-def make_record(record_type: T.RecordType, given: dict, path: str = "") -> dict:
-    """A record value: fields not given are unknown, named by their path."""
-    return {name: given[name] if name in given else Unknown(frozenset({path + name}))
-            for name in record_type.fields}
+    # blocks
+    def not_in_force(self):
+        if self.status_value != "in_force" and self.ev.assume != "in_force":
+            yield
 
+    def in_force(self, clause, conjunct: ir.Conjunct):
+        if clause.window.active(self.as_of):
+            yield
+        else:
+            self._inactive(SCOPE, conjunct)
 
-def _step(name: str, value, clause: P.Clause, span, note: str | None = None, text=None) -> dict:
-    entry = {"step": name, "value": to_json_value(value), "cite": clause.cite, "at": span.location(),
-             "text": _clause_text(text or span)}
-    if type(value) is Unknown and value.facts:
-        entry["unknown"] = sorted(value.facts)
-    if note:
-        entry["note"] = note
-    return entry
+    def when_false(self, value):
+        if value is False:
+            yield
 
+    def when_true(self, value):
+        if value is True:
+            yield
 
-def _clause_text(span, limit: int = 120) -> str:
-    """The clause as written, on one line (for `explain`)."""
-    text = " ".join(span.text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    def when_unknown(self, value):
+        if type(value) is Unknown:
+            yield
 
+    def when_any(self, accumulator):
+        if (accumulator.facts is not None) if isinstance(accumulator, _Facts) else accumulator:
+            yield
 
-def _status_step(info: P.AgreementInfo, as_of: _dt.date, status: str) -> dict:
-    last = None
-    for event in info.events:
-        if event.date <= as_of:
-            last = event
-    if last is None:
-        first = info.events[0] if info.events else None
-        entry = {"step": "status", "value": status, "cite": None,
-                 "at": info.decl.name.span.location()}
-        if first is not None:
-            entry["note"] = f"before the first event ({first.date} {first.kind})"
-        return entry
-    entry = {"step": "status", "value": status, "cite": last.clause.cite, "at": last.span.location(),
-             "note": f"{last.date} {last.kind}" + (f": {last.note}" if last.note else "")}
-    return entry
+    # accumulators
+    def facts(self) -> _Facts:
+        return _Facts()
 
+    def names(self) -> list:
+        return []
 
-def _compare(op):
-    def compare(a, b, expr):
-        if isinstance(a, Duration):
-            c = compare_durations(a, b, expr.op_span)
-            return {"<": c < 0, "<=": c <= 0, ">": c > 0, ">=": c >= 0}[op]
-        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
-    return compare
+    def unestablished(self) -> list:
+        return []
 
+    def add_facts(self, accumulator: _Facts, value: Unknown) -> None:
+        accumulator.facts = value.facts if accumulator.facts is None else accumulator.facts | value.facts
 
-def _plus(a, b, expr):
-    if isinstance(a, _dt.date) and isinstance(b, Duration):
-        return add_duration(a, b)
-    if isinstance(a, Duration) and isinstance(b, _dt.date):
-        return add_duration(b, a)
-    if isinstance(a, Duration):
-        return Duration(a.months + b.months, a.days + b.days)
-    return a + b
+    def add_name(self, names: list, name: str) -> None:
+        names.append(name)
 
+    def add_unestablished(self, items: list, name: str, value: Unknown) -> None:
+        items.append(Unestablished(name, tuple(sorted(value.facts))))
 
-def _minus(a, b, expr):
-    if isinstance(a, _dt.date):
-        if isinstance(b, Duration):
-            return add_duration(a, b, -1)
-        return Duration(0, (a - b).days)
-    if isinstance(a, Duration):
-        return Duration(a.months - b.months, a.days - b.days)
-    return a - b
-
-
-def _times(a, b, expr):
-    if isinstance(a, Duration):
-        return Duration(a.months * b, a.days * b)
-    if isinstance(b, Duration):
-        return Duration(b.months * a, b.days * a)
-    return a * b
+    def finish(self, outcome: str, exceptions=(), missing=None, unestablished=(), returns_to=None):
+        ev, status = self.ev, self.status_value
+        record = ev.record
+        case_id = record.get("id") if isinstance(record, dict) else None
+        raise _Finished(Decision(
+            case=None if type(case_id) is Unknown else case_id, agreement=self.agreement.name,
+            as_of=self.as_of, status=status, outcome=outcome, returns_to=returns_to,
+            exceptions=tuple(exceptions),
+            missing=tuple(sorted(missing.facts)) if missing is not None and missing.facts else (),
+            unestablished=tuple(unestablished),
+            assumed=ev.assume if ev.assume and status != "in_force" else None,
+            trace=tuple(self.trace)))
 
 
-_BINARY = {
-    "==": lambda a, b, e: a == b, "!=": lambda a, b, e: a != b,
-    "<": _compare("<"), "<=": _compare("<="), ">": _compare(">"), ">=": _compare(">="),
-    "in": lambda a, b, e: a in b, "not in": lambda a, b, e: a not in b,
-    "+": _plus, "-": _minus, "*": _times, "/": lambda a, b, e: divide(a, b, e.op_span),
-    "union": lambda a, b, e: a | b, "intersect": lambda a, b, e: a & b, "minus": lambda a, b, e: a - b,
-}
-
-
-# ---- entry points -------------------------------------------------------------------------
-
-def evaluate(program: P.Program, agreement: P.AgreementInfo, record: dict,
-             as_of: _dt.date | None = None, assume: str | None = None) -> Decision:
-    """The decision of one agreement for one (validated) record."""
-    when = as_of or record[program.as_of_field]
-    return Evaluation(program, record, when, assume).decision(agreement)
-
-
-def evaluate_all(program: P.Program, record: dict, as_of: _dt.date | None = None,
-                 assume: str | None = None) -> list[Decision]:
-    when = as_of or record[program.as_of_field]
-    evaluation = Evaluation(program, record, when, assume)
-    return [evaluation.decision(a) for a in program.agreements]
-
+# ---- tests ------------------------------------------------------------------------------------
 
 @attrs.frozen
 class TestFailure:
@@ -445,7 +345,7 @@ class TestFailure:
 class TestResult:
     name: str
     module: str
-    span: object
+    span: object = attrs.field(repr=False)
     failures: tuple[TestFailure, ...] = ()
     error: EvaluationError | None = None
 
@@ -454,21 +354,24 @@ class TestResult:
         return not self.failures and self.error is None
 
 
-def run_test(program: P.Program, test: P.TestInfo) -> TestResult:
-    module = test.module.name
+def run_test(program: ir.Program, test: ir.Test) -> TestResult:
     try:
         record = Evaluation(program, None, test.as_of).eval(test.given, {})
         as_of = test.as_of or record[program.as_of_field]
         evaluation = Evaluation(program, record, as_of, test.assume)
         failures = []
-        for expect in test.expects:
-            value = evaluation.eval(expect.expr, {})
+        for expr, span in test.expects:
+            value = evaluation.eval(expr, {})
             if value is True:
                 continue
-            failures.append(TestFailure(_explain_failure(evaluation, expect.expr, value), expect.span))
-        return TestResult(test.name, module, test.decl.span, tuple(failures))
+            failures.append(TestFailure(_explain_failure(evaluation, expr, value), span))
+        return TestResult(test.name, test.module, test.span, tuple(failures))
     except EvaluationError as error:
-        return TestResult(test.name, module, test.decl.span, error=error)
+        return TestResult(test.name, test.module, test.span, error=error)
+
+
+_COMPARISONS = {"eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "duration_lt", "duration_le",
+                "duration_gt", "duration_ge"}
 
 
 def _explain_failure(evaluation: Evaluation, expr, value) -> str:
@@ -476,9 +379,9 @@ def _explain_failure(evaluation: Evaluation, expr, value) -> str:
     if type(value) is Unknown:
         facts = ", ".join(sorted(value.facts)) or "a fact"
         return f"`{shown}` is unknown (it depends on {facts}, which the record leaves out)"
-    if isinstance(expr, ast.Binary) and expr.op in ("==", "!=", "<", "<=", ">", ">=", "in", "not in"):
-        left = evaluation.eval(expr.left, {})
-        right = evaluation.eval(expr.right, {})
+    if isinstance(expr, ir.Prim) and expr.op.name in _COMPARISONS:
+        left = evaluation.eval(expr.args[0], {})
+        right = evaluation.eval(expr.args[1], {})
         return (f"`{shown}` is false: the left side is {to_json_value(left)}, "
                 f"the right side is {to_json_value(right)}")
     return f"`{shown}` is false"

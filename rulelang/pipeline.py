@@ -1,15 +1,15 @@
 """The one module that knows the order of the passes and when to stop.
 
-parse (inside resolve) → check → evaluate. Callers get a Program and the
-diagnostics; nothing here prints.
+parse (inside resolve) → check → lower to the typed core; the backends and
+tools read the core. Callers get a program and the diagnostics; nothing here
+prints.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from rulelang.diagnostics import Diagnostic, Diagnostics, Label, Severity
-from rulelang.runtime import EvaluationError
+from rulelang.diagnostics import Diagnostics
 from rulelang.semantics import resolve
 from rulelang.semantics.program import Program
 
@@ -40,10 +40,10 @@ def _stdlib_ref(name: str) -> resolve.ModuleRef:
     return resolve.ModuleRef(path=path, name=resolve.display_name(path))
 
 
-def build(refs: list[resolve.ModuleRef], diags: Diagnostics,
-          import_roots: list[Path] | None = None) -> Program | None:
+def checked(refs: list[resolve.ModuleRef], diags: Diagnostics,
+            import_roots: list[Path] | None = None) -> Program | None:
     """Parse and check; None when a module does not parse (checking it would only
-    cascade), else the Program, whose diagnostics may still hold errors."""
+    cascade), else the checked Program, whose diagnostics may still hold errors."""
     from rulelang.semantics.check import check
 
     roots = resolve.load_modules(refs, diags, import_roots)
@@ -57,6 +57,18 @@ def build(refs: list[resolve.ModuleRef], diags: Diagnostics,
         return None
 
 
-def runtime_diagnostic(error: EvaluationError) -> Diagnostic:
-    labels = tuple(Label(span, message) for span, message in error.labels)
-    return Diagnostic(error.code, Severity.ERROR, error.message, error.span, labels, error.help)
+def build(refs: list[resolve.ModuleRef], diags: Diagnostics,
+          import_roots: list[Path] | None = None):
+    """Parse, check and lower: the typed core (core/ir.py) the backends and tools
+    read, or None when the rules have errors (the diagnostics say which)."""
+    from rulelang.core.lower import lower
+
+    program = checked(refs, diags, import_roots)
+    if program is None or diags.has_errors:
+        return None
+    try:
+        return lower(program)
+    except RecursionError:  # lowering follows definitions too
+        diags.error("RL0105", "definitions refer to one another too deeply to compile",
+                    help="shorten the chain of constants, rules or functions that use one another")
+        return None

@@ -22,15 +22,13 @@ import attrs
 
 from rulelang import countries
 from rulelang.diagnostics import did_you_mean
-from rulelang.runtime import Duration, Unknown, make_duration
+from rulelang.runtime import MAX_INT, Duration, Unknown, make_duration
 from rulelang.semantics import types as T
 
 MAX_TEXT = 100_000          # characters in one text value
 MAX_ITEMS = 10_000          # items in one list or set
 MAX_DEPTH = 32              # nesting of lists and records
 MAX_LINE = 10_000_000       # characters in one JSONL line or CSV cell
-MAX_INT = 10**18
-FORMATS = ("jsonl", "json", "csv")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DURATION = re.compile(r"^\s*(\d+)\s+(days?|weeks?|months?|years?)\s*$")
 
@@ -500,5 +498,5 @@ def open_input(path: str) -> IO[bytes]:
 
 
 # `Duration` is re-exported for code that converts values back to JSON.
-__all__ = ["Duration", "FORMATS", "InvalidRecord", "RawRecord", "ValidRecord", "detect_format",
+__all__ = ["Duration", "InvalidRecord", "RawRecord", "ValidRecord", "detect_format",
            "open_input", "read_records", "validate", "validate_dict"]

@@ -14,6 +14,7 @@ from decimal import Decimal, localcontext
 import attrs
 
 DECIMAL_PLACES = 28  # significant digits of decimal division
+MAX_INT = 10**18     # the largest integer a rule or a record may hold
 
 
 @attrs.frozen
@@ -26,6 +27,16 @@ class Unknown:
 
     def __or__(self, other: "Unknown") -> "Unknown":
         return Unknown(self.facts | other.facts)
+
+
+@attrs.frozen
+class Unestablished:
+    """An exception that did not hold only because facts are unknown."""
+    exception: str
+    facts: tuple[str, ...]
+
+    def to_json(self) -> dict:
+        return {"exception": self.exception, "facts": list(self.facts)}
 
 
 def unknown_of(*values) -> Unknown:
@@ -60,6 +71,18 @@ class Duration:
             parts.append(f"{self.days} day" + ("s" if self.days != 1 else ""))
         return " ".join(parts)
 
+    def plus(self, other: "Duration") -> "Duration":
+        return Duration(self.months + other.months, self.days + other.days)
+
+    def minus(self, other: "Duration") -> "Duration":
+        return Duration(self.months - other.months, self.days - other.days)
+
+    def times(self, factor: int) -> "Duration":
+        return Duration(self.months * factor, self.days * factor)
+
+    def negate(self) -> "Duration":
+        return Duration(-self.months, -self.days)
+
 
 UNIT_DAYS = {"day": 1, "days": 1, "week": 7, "weeks": 7}
 UNIT_MONTHS = {"month": 1, "months": 1, "year": 12, "years": 12}
@@ -78,6 +101,14 @@ class EvaluationError(Exception):
     def __init__(self, code: str, message: str, span=None, labels=(), help=None) -> None:
         super().__init__(message)
         self.code, self.message, self.span, self.labels, self.help = code, message, span, labels, help
+
+    @property
+    def diagnostic(self):
+        """The failure as a Diagnostic, pointing at the rule text that failed."""
+        from rulelang.diagnostics import Diagnostic, Label, Severity
+
+        labels = tuple(Label(span, message) for span, message in self.labels)
+        return Diagnostic(self.code, Severity.ERROR, self.message, self.span, labels, self.help)
 
 
 def add_duration(date: _dt.date, duration: Duration, sign: int = 1) -> _dt.date:
@@ -133,8 +164,6 @@ def default_logic(exceptions, base, as_of, cond, value):
         if not any(same_value(v, w) for _, w in distinct):
             distinct.append((exc, v))
     if len(distinct) > 1:
-        from rulelang.decision import to_json_value
-
         (a, va), (b, vb) = distinct[:2]
         raise EvaluationError(
             "RL0601", f"exceptions `{a.name}` and `{b.name}` both apply and give different values "
@@ -182,3 +211,70 @@ def quantify(kind: str, items, body):
     if unknown is not None:
         return unknown
     return {"any": False, "all": True, "count": count}[kind]
+
+
+def first_branch(branches, as_of, cond, value, no_branch):
+    """A `first { when C => V ... otherwise W }` rule's value (shared by every backend).
+
+    The first branch in force on `as_of` whose condition holds decides. An
+    unknown condition makes the value unknown: an earlier criterion might
+    decide, so no later one can. `no_branch()` is the value when none holds.
+    """
+    for branch in branches:
+        if not branch.clause.window.active(as_of):
+            continue
+        if branch.cond is None:
+            return value(branch)
+        c = cond(branch)
+        if c is True:
+            return value(branch)
+        if type(c) is Unknown:
+            return c
+    return no_branch()
+
+
+def holds_unless(value, children, unestablished: list):
+    """An agreement exception's value given its counter-exceptions (shared by every backend).
+
+    `children` are (name, burden_is_state, holds) with `holds()` the child's own
+    value. A child that holds defeats the exception; one that is unknown leaves
+    it unknown if the state bears its burden, else is recorded as unestablished.
+    """
+    if value is False:
+        return False
+    for name, state_burden, holds in children:
+        defeated = holds()
+        if defeated is True:
+            return False
+        if type(defeated) is Unknown:
+            if state_burden:
+                return unknown_of(value, defeated)
+            unestablished.append(Unestablished(name, tuple(sorted(defeated.facts))))
+    return value
+
+
+def make_record(field_names, given: dict) -> dict:
+    """A record value: fields not given are unknown, named by their path."""
+    return {name: given[name] if name in given else Unknown(frozenset({name}))
+            for name in field_names}
+
+
+def to_json_value(value):
+    """A runtime value as JSON: unknown is null, sets are sorted lists."""
+    if type(value) is Unknown or value is None:
+        return None
+    if isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, Duration):
+        return str(value)
+    if isinstance(value, frozenset):
+        return sorted((to_json_value(v) for v in value), key=lambda v: (str(type(v)), str(v)))
+    if isinstance(value, tuple):
+        return [to_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_json_value(v) for k, v in value.items()}
+    return str(value)

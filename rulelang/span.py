@@ -41,10 +41,6 @@ class Source:
         end = starts[line] - 1 if line < len(starts) else len(self.text)
         return self.text[start:end].rstrip("\r")
 
-    @property
-    def line_count(self) -> int:
-        return len(self._line_starts)
-
 
 @attrs.frozen(eq=False)
 class Span:

@@ -42,6 +42,8 @@ def decide_both(program, compiled, record: dict, as_of=None, assume=None):
             else:
                 decisions = compiled.decide(value, as_of, assume)
             results.append([d.to_json(trace=False) for d in decisions])
+            for d in decisions:  # an undetermined decision always says what it hangs on
+                assert d.outcome != "undetermined" or d.missing, d
         except EvaluationError as error:
             results.append(("error", error.code))
     return results

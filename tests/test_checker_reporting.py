@@ -56,3 +56,15 @@ def f(x int): int = x
     found = [d for d in rulelang.check(text) if d.is_error]
     assert [d.code for d in found] == ["RL0001", "RL0001", "RL0001"]
     assert [d.span.line for d in found] == [11, 13, 15]
+
+
+def test_operator_mistakes_point_at_the_operator():
+    text = SCHEMA + """
+rule a: bool? = case.age > 3 and case.id cite "s.1"
+rule b: bool? = case.age or true cite "s.2"
+rule c: int = case.age ?? "none" cite "s.3"
+rule d: bool? = case.age in {"x"} cite "s.4"
+rule e: bool? = case.age not in {"x"} cite "s.5"
+"""
+    assert errors(text) == [("RL0307", "and"), ("RL0307", "or"), ("RL0307", "??"), ("RL0301", "in"),
+                            ("RL0301", "not in")]

@@ -350,11 +350,12 @@ def test_dated_conjunct_counts_only_inside_its_window(as_of, b_counts):
     # b is false: it makes the case not applicable only while the clause is law
     d = decide(DATED_SCOPE, as_of=as_of, a=True, b=False)
     assert d.outcome == ("not_applicable" if b_counts else "applies")
-    step = next(s for s in d.trace if s["step"] == "applies when #2")
+    step = next(s for s in d.trace if s.label == "applies when #2")
     if b_counts:
-        assert step["value"] is False
+        assert step.value is False and step.inactive is None
     else:
-        assert step["value"] is None and "not in force on" in step["note"]
+        assert step.value is None and step.inactive == "from 2023-03-25 until 2023-12-31"
+        assert step.to_json()["note"] == f"not in force on {as_of} (from 2023-03-25 until 2023-12-31)"
 
 
 DATED_EXCEPTION = 'exception waiver when case.c from 2021-01-01 until 2021-06-30 cite "Art. 6"'
@@ -388,16 +389,18 @@ rule limit: int? {
     assert value("limit == 10", rules=rules, claim_date="2021-12-31") == U
 
 
-def test_unknown_that_names_no_fact_still_makes_the_outcome_undetermined():
+def test_a_rule_outside_its_dates_is_unknown_and_the_decision_says_why():
     # outside its window the default is unknown without any missing field: the scope
-    # condition is still unknown, not true (regression: it used to give `applies`)
+    # condition is still unknown, not true (regression: it used to give `applies`), and
+    # `missing` names the reason rather than nothing
     rules = """
 rule limit: int? {
   default 10 from 2022-01-01
 }
 """
     d = decide("limit == 10", rules=rules, claim_date="2021-12-31")
-    assert d.outcome == "undetermined" and d.missing == ()
+    assert d.outcome == "undetermined"
+    assert d.missing == ("rule `limit` is not in force on 2021-12-31",)
     d = decide("true", rules=rules, claim_date="2021-12-31",
                body='  exception capped when limit == 10 burden state cite "x"')
     assert d.outcome == "undetermined"
@@ -732,12 +735,12 @@ def test_unknown_scope_wins_over_exceptions():
 
 def test_trace_names_each_step_with_its_citation():
     d = stca(b=None)
-    steps = {s["step"]: s for s in d.trace}
-    assert steps["status"]["value"] == "in_force"
-    assert steps["applies when #1"]["cite"] == "Art. 4(1)" and steps["applies when #1"]["value"] is True
-    assert steps["exception family"]["value"] is None
-    assert steps["exception family"]["unknown"] == ["b"]
-    assert steps["returns_to"]["value"] == "CAN"
+    steps = {s.label: s for s in d.trace}
+    assert steps["status"].value == "in_force"
+    assert steps["applies when #1"].cite == "Art. 4(1)" and steps["applies when #1"].value is True
+    assert steps["exception family"].unknown_facts == ("b",)
+    assert steps["exception family"].to_json()["value"] is None
+    assert steps["returns_to"].value == "CAN"
 
 
 def test_agreement_decision_is_readable_by_rules_and_tests():

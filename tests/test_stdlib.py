@@ -53,9 +53,9 @@ def test_every_clause_is_cited(name):
     policy = rulelang.load(f"stdlib:{name}")
     for info in policy.program.agreements:
         assert info.cites, f"{info.name} cites no instrument"
-        for event in info.events:
+        for event in info.timeline.events:
             assert event.clause.cites, f"{info.name}: event {event.date} {event.kind} uncited"
-        for conjunct in info.conjuncts:
+        for conjunct in info.scope:
             assert conjunct.clause.cites, f"{info.name}: {conjunct.step} uncited"
         for exc in info.all_exceptions:
             assert exc.clause.cites, f"{info.name}: exception {exc.name} uncited"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import rulelang
-from rulelang.cli import format_trace
+from rulelang.views.explain import format_trace
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "cases" / "sample.jsonl"
@@ -52,6 +52,6 @@ def test_trace_golden(key, golden):
     golden(name + ".txt", format_trace(decision) + "\n")
     # every evaluated step names where it is written and, for clauses, what it cites
     for step in decision.trace:
-        assert step["at"].startswith("stdlib/"), step
-        if step["step"].startswith(("applies when", "exception")):
-            assert step["cite"], step
+        assert step.at.location().startswith("stdlib/"), step
+        if step.kind in ("scope", "exception"):
+            assert step.cite, step

@@ -1,31 +1,56 @@
-"""Compile a checked program to Python: the fast path for `run` and `evaluate_many`.
+"""Compile the typed core to Python: the fast path for `run` and `evaluate_many`.
 
 The interpreter (interpret.py) is the specification; this backend must give
 the same decision fields on every record (tests/test_backends.py checks it
-with Hypothesis). It emits Python source for one module and compiles it under
-the rule file's name. The source never contains user text: identifiers are
-generated (`r3`, `v12`), and every literal that is not a small integer or an
-identifier-shaped name (field, enum member, country code) lives in the
-constant table `K`. Types decide where an unknown value can occur; only there
-does the generated code test for `Unknown`, so fully known paths run as plain
-Python.
+with Hypothesis). It reads only the core: each node's `nullable` says where a
+value may be unknown, and only there does the generated code test for
+`Unknown`, so fully known paths run as plain Python. The decision procedure
+is core/decide.py's, run on an emitting target (`_Emitting`); default logic,
+`first` rules, counter-exceptions and quantifiers call the same runtime
+functions as the interpreter.
+
+The source never contains user text: identifiers are generated (`rule3`,
+`v12`), and every literal that is not a number or an identifier-shaped name
+(an enum member, a country code, a field) lives in the constant table `k0,
+k1, ...`. Each generated function is compiled under the name of the rule file
+it comes from, with the line numbers of the clauses it computes, so a
+traceback points at `.rules` lines.
 """
 
 from __future__ import annotations
 
+import ast as pyast
 import bisect
 import datetime as _dt
+import linecache
 import re
+from contextlib import contextmanager
+
+import attrs
 
 from rulelang import runtime as R
+from rulelang.core import ir
+from rulelang.core.decide import decide, decision_value
 from rulelang.decision import Decision, Unestablished
-from rulelang.semantics import program as P
 from rulelang.semantics import types as T
-from rulelang.syntax import ast
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_PY_OPS = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "in": "in",
-           "not in": "not in", "*": "*", "union": "|", "intersect": "&", "minus": "-"}
+
+# The backend's one mapping of operators (semantics/operators.py): a native Python
+# form where one computes the same value; any other operator calls its `fn`.
+_NATIVE = {"eq": "({0} == {1})", "ne": "({0} != {1})", "lt": "({0} < {1})", "le": "({0} <= {1})",
+           "gt": "({0} > {1})", "ge": "({0} >= {1})", "in": "({0} in {1})",
+           "not_in": "({0} not in {1})", "int_add": "({0} + {1})", "decimal_add": "({0} + {1})",
+           "text_concat": "({0} + {1})", "int_sub": "({0} - {1})", "decimal_sub": "({0} - {1})",
+           "int_mul": "({0} * {1})", "decimal_mul": "({0} * {1})", "union": "({0} | {1})",
+           "intersect": "({0} & {1})", "minus": "({0} - {1})", "not": "(not {0})", "neg": "(-{0})",
+           "len": "len({0})", "date_diff": "Duration(0, ({0} - {1}).days)"}
+# comparisons of durations counted in days: compared as day counts
+_DAY_COMPARISONS = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">=",
+                    "duration_lt": "<", "duration_le": "<=", "duration_gt": ">", "duration_ge": ">="}
+
+INLINE_NODES = 40
+HOIST_DEPTH = 20  # core levels of one generated expression before a helper function
 
 
 def _name_literal(text: str) -> str:
@@ -35,35 +60,48 @@ def _name_literal(text: str) -> str:
     return repr(text)
 
 
-class _Source:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def add(self, indent: int, line: str) -> None:
-        self.lines.append("    " * indent + line)
-
-    def text(self) -> str:
-        return "\n".join(self.lines) + "\n"
+@attrs.define
+class _Section:
+    """One generated top-level function and the rule file it comes from."""
+    source: object                 # span.Source, or None
+    lines: list = attrs.Factory(list)   # [indent, text, rules line]
 
 
 class _Compiler:
-    def __init__(self, program: P.Program) -> None:
+    def __init__(self, program: ir.Program) -> None:
         self.program = program
-        self.types = program.types
-        self.refs = program.refs
         self.constants: list = []
         self._constant_index: dict = {}
-        self.src = _Source()
+        self.sections: list[_Section] = []
+        self.section: _Section | None = None
+        self.origin = 1                # the rules line the next generated line computes
         self.counter = 0
-        self.depth = 0           # nesting of the expression being generated
-        self.hoisted: list[str] = []
-        self.rule_ids: dict = {}
-        self.def_ids: dict = {}
-        self.const_ids: dict = {}
-        self.agreement_ids: dict = {}
-        self.pending: list = []       # (kind, decl) still to emit
-        self.static_consts: dict = {}
-        self._static_memo: dict = {}
+        self.depth = 0                 # nesting of the expression being generated
+        self.ids: dict = {}            # declaration -> generated function name
+        self.pending: list = []        # declarations still to emit
+        self.memo_used = False
+
+    # ---- source ----------------------------------------------------------------------
+
+    def begin(self, span) -> None:
+        self.section = _Section(span.source if span is not None else None)
+        self.sections.append(self.section)
+        self.origin = span.line if span is not None else 1
+
+    def add(self, indent: int, line: str) -> None:
+        self.section.lines.append([indent, line, self.origin])
+
+    @contextmanager
+    def at(self, span):
+        """Generated lines compute the clause at `span`."""
+        saved, self.origin = self.origin, span.line if span is not None else self.origin
+        try:
+            yield
+        finally:
+            self.origin = saved
+
+    def text(self) -> str:
+        return "".join(_section_text(s) for s in self.sections)
 
     # ---- names and constants ---------------------------------------------------------
 
@@ -79,564 +117,523 @@ class _Compiler:
             self.constants.append(value)
         return f"k{self._constant_index[key]}"
 
-    def _function(self, ids: dict, key, kind: str, prefix: str, item) -> str:
-        """The generated function for a definition, queued for emission on first use."""
-        if key not in ids:
-            ids[key] = len(ids)
-            self.pending.append((kind, item))
-        return f"{prefix}{ids[key]}"
+    def function_of(self, item, prefix: str) -> str:
+        """The generated function for a rule, def, const or agreement, queued on first use."""
+        if item not in self.ids:
+            self.ids[item] = f"{prefix}{len(self.ids)}"
+            self.pending.append(item)
+        return self.ids[item]
 
-    def rule_fn(self, decl) -> str:
-        return self._function(self.rule_ids, decl, "rule", "rule", decl)
-
-    def def_fn(self, decl) -> str:
-        return self._function(self.def_ids, decl, "def", "def", decl)
-
-    def const_fn(self, decl) -> str:
-        return self._function(self.const_ids, decl, "const", "const", decl)
-
-    def agreement_fn(self, info) -> str:
-        return self._function(self.agreement_ids, info.decl, "agreement", "decide", info)
-
-    # ---- what may be unknown -------------------------------------------------------------
-
-    def maybe_unknown(self, expr) -> bool:
-        if T.is_optional(self.types.get(expr, T.BOOL)):
-            return True
-        if isinstance(expr, ast.Name):
-            ref = self.refs[expr]
-            if ref.kind == "rule":
-                return _rule_may_lack_value(self.program.rules[ref.target])
-        return False
-
-    def is_static(self, expr) -> bool:
-        """Does `expr` depend on nothing but literals and static constants?"""
-        if isinstance(expr, ast.Name):
-            ref = self.refs[expr]
-            if ref.kind in ("member", "country"):
-                return True
-            if ref.kind == "const":
-                decl = ref.target
-                if decl not in self._static_memo:
-                    self._static_memo[decl] = False  # guards cycles (there are none after checking)
-                    self._static_memo[decl] = self.is_static(decl.value)
-                return self._static_memo[decl]
-            return False
-        if isinstance(expr, (ast.Call, ast.Quantifier, ast.Let, ast.Match, ast.RecordLit,
-                             ast.EmptyBraces, ast.With)):
-            return False
-        if isinstance(expr, ast.Field):
-            return self.refs[expr].kind == "member"
-        return all(self.is_static(child) for child in ast.children(expr))
+    def memo(self, fn: str, call: str) -> str:
+        self.memo_used = True
+        return f"(m[{fn!r}] if {fn!r} in m else {call})"
 
     # ---- expressions -----------------------------------------------------------------------
 
     def ex(self, expr, env: dict) -> str:
-        """A Python expression computing `expr`; `env` maps rulelang locals to Python names."""
+        """A Python expression computing `expr`; `env` maps core Vars to Python names."""
         if self.depth >= HOIST_DEPTH:
             return self._hoist(expr, env)
         self.depth += 1
         try:
-            return getattr(self, "_ex_" + type(expr).__name__)(expr, env)
+            return _EX[type(expr)](self, expr, env)
         finally:
             self.depth -= 1
 
     def _hoist(self, expr, env: dict) -> str:
         """Move a deep subexpression into a function of its own: Python refuses source
-        nested more than 200 parentheses deep, and each rulelang level adds a few."""
+        nested more than 200 parentheses deep, and each core level adds a few."""
         name = self.fresh("sub")
         params = "".join(f", {p}" for p in env.values())
-        saved, self.depth = self.depth, 0
-        body = self.ex(expr, env)
-        self.depth = saved
-        self.hoisted.append(f"def {name}(r, d, m{params}):\n    return {body}")
+        saved_depth, saved_section, saved_origin = self.depth, self.section, self.origin
+        self.depth = 0
+        self.begin(expr.span)
+        self.section.lines.append([0, f"def {name}(r, d, m{params}):", self.origin])
+        self.add(1, f"return {self.ex(expr, env)}")
+        self.depth, self.section, self.origin = saved_depth, saved_section, saved_origin
         return f"{name}(r, d, m{params})"
 
-    def emit_hoisted(self) -> None:
-        for function in self.hoisted:
-            self.src.lines.append(function)
+    def _lit(self, expr, env):
+        value = expr.value
+        if type(value) is bool:
+            return "True" if value else "False"
+        if type(value) is int:
+            return f"({value})"
+        if isinstance(expr.type, T.EnumType) or expr.type == T.COUNTRY:
+            return _name_literal(value)
+        return self.const(value)
 
-    def _ex_BoolLit(self, expr, env):
-        return "True" if expr.value else "False"
+    def _local(self, expr, env):
+        return env[expr.var]
 
-    def _ex_IntLit(self, expr, env):
-        return f"({int(expr.value)})"
+    def _input(self, expr, env):
+        return "r"
 
-    def _ex_DecimalLit(self, expr, env):
-        return self.const(expr.value)
-
-    def _ex_TextLit(self, expr, env):
-        return self.const(expr.value)
-
-    def _ex_DateLit(self, expr, env):
-        return self.const(self.program.dates[expr])
-
-    def _ex_DurationLit(self, expr, env):
-        return self.const(self.program.durations[expr])
-
-    def _ex_Name(self, expr, env):
-        ref = self.refs[expr]
-        kind = ref.kind
-        if kind == "local":
-            return env[ref.target]
-        if kind in ("member", "country"):
-            return _name_literal(ref.target)
-        if kind == "input":
-            return "r"
-        if kind == "rule":
-            index = self.rule_fn(ref.target)
-            return f"(m[{index!r}] if {index!r} in m else {index}(r, d, m))"
-        if kind == "const":
-            return self._const_ref(ref.target)
-        if kind == "agreement":
-            info = self.program.agreement_infos[ref.target]
-            return f"decision_value({self.agreement_fn(info)}(r, d, m['assume'], m, None))"
-        raise AssertionError(kind)
-
-    def _const_ref(self, decl) -> str:
-        if self.is_static(decl.value) and decl not in self.static_consts:
-            from rulelang.interpret import Evaluation
-
-            try:
-                self.static_consts[decl] = Evaluation(self.program, None, None).const_value(decl)
-            except R.EvaluationError:
-                self._static_memo[decl] = False  # fails when evaluated: leave it to run time
-        if decl in self.static_consts:
-            return self.const(self.static_consts[decl])
-        fn = self.const_fn(decl)
-        return f"(m[{fn!r}] if {fn!r} in m else {fn}(r, d, m))"
-
-    def _ex_Field(self, expr, env):
-        ref = self.refs[expr]
-        if ref.kind == "member":
-            return _name_literal(ref.target)
+    def _get_field(self, expr, env):
         obj = self.ex(expr.obj, env)
-        key = _name_literal(expr.name.name)
-        if self.maybe_unknown(expr.obj):
+        key = _name_literal(expr.name)
+        if expr.obj.nullable:
             v = self.fresh()
             return f"({v} if type({v} := {obj}) is U else {v}[{key}])"
         return f"{obj}[{key}]"
 
-    def _ex_Call(self, expr, env):
-        ref = self.refs[expr]
+    def _rule_value(self, expr, env):
+        fn = self.function_of(expr.rule, "rule")
+        return self.memo(fn, f"{fn}(r, d, m)")
+
+    def _const_value(self, expr, env):
+        fn = self.function_of(expr.const, "const")
+        return self.memo(fn, f"{fn}(r, d, m)")
+
+    def _decision_of(self, expr, env):
+        fn = self.function_of(expr.agreement, "decide")
+        key = f"value_{fn}"
+        self.memo_used = True
+        return (f"(m[{key!r}] if {key!r} in m else m.setdefault({key!r}, "
+                f"decision_value({fn}(r, d, m['assume'], m, None))))")
+
+    def _call(self, expr, env):
         args = [self.ex(a, env) for a in expr.args]
-        if ref.kind == "builtin":
-            if ref.target == "known":
-                return f"(type({args[0]}) is not U)"
-            if self.maybe_unknown(expr.args[0]):
-                v = self.fresh()
-                return f"({v} if type({v} := {args[0]}) is U else len({v}))"
-            return f"len({args[0]})"
-        decl = ref.target
-        if all(self.trivial(a) for a in expr.args) and _size(decl.body) <= INLINE_NODES:
+        function = expr.function
+        if all(self.trivial(a) for a in expr.args) and _size(function.body) <= INLINE_NODES:
             # a small function called with plain values: inline its body, saving a call
-            return self.ex(decl.body, {p.name.name: a for p, a in zip(decl.params, args)})
-        return f"{self.def_fn(decl)}(r, d, m, {', '.join(args)})" if args else \
-            f"{self.def_fn(decl)}(r, d, m)"
+            return self.ex(function.body, dict(zip(function.params, args)))
+        fn = self.function_of(function, "def")
+        return f"{fn}(r, d, m{''.join(', ' + a for a in args)})"
 
-    def _ex_Unary(self, expr, env):
-        operand = self.ex(expr.operand, env)
-        if expr.op == "not":
-            if self.maybe_unknown(expr.operand):
-                v = self.fresh()
-                return f"({v} if type({v} := {operand}) is U else not {v})"
-            return f"(not {operand})"
-        negate = "neg_duration({})" if T.strip(self.types[expr.operand]) == T.DURATION else "(-{})"
-        if self.maybe_unknown(expr.operand):
-            v = self.fresh()
-            return f"({v} if type({v} := {operand}) is U else {negate.format(v)})"
-        return negate.format(operand)
-
-    def _ex_Binary(self, expr, env):
+    def _prim(self, expr, env):
         op = expr.op
-        a_unknown, b_unknown = self.maybe_unknown(expr.left), self.maybe_unknown(expr.right)
-        left, right = self.ex(expr.left, env), self.ex(expr.right, env)
-        if op in ("and", "or"):
-            # Python's own `and`/`or` are Kleene's when the left side is known: they return
-            # the right operand as it is (an Unknown included) without testing its truth.
-            if not a_unknown:
-                return f"({left} {op} {right})"
-            a = self.fresh()
-            if not b_unknown:  # unknown left, known right
-                if op == "and":
-                    return f"(False if ({a} := {left}) is False else ({a} if {right} else False))"
-                return f"(True if ({a} := {left}) is True else (True if {right} else {a}))"
-            b = self.fresh()
-            if op == "and":
-                return (f"(False if ({a} := {left}) is False else False if ({b} := {right}) is False "
-                        f"else True if {a} is True and {b} is True else unknown_of({a}, {b}))")
-            return (f"(True if ({a} := {left}) is True else True if ({b} := {right}) is True "
-                    f"else False if {a} is False and {b} is False else unknown_of({a}, {b}))")
-        if op == "??":
-            if not a_unknown:
-                return left
-            a = self.fresh()
-            return f"({right} if type({a} := {left}) is U else {a})"
-        if op in ("<", "<=", ">", ">=", "==", "!=") and self.in_days(expr.left) and \
-                self.in_days(expr.right):
-            left, right = self.days(expr.left, env), self.days(expr.right, env)
-            operation = lambda a, b: f"({a} {op} {b})"  # noqa: E731
+        if op.name in _DAY_COMPARISONS and all(self.in_days(a) for a in expr.args):
+            args = [self.days(a, env) for a in expr.args]
+            return self._strict(expr, args, lambda a, b: f"({a} {_DAY_COMPARISONS[op.name]} {b})")
+        args = [self.ex(a, env) for a in expr.args]
+        if op.name in _NATIVE:
+            form = _NATIVE[op.name]
         else:
-            operation = lambda a, b: self._operation(expr, a, b)  # noqa: E731
-        if not (a_unknown or b_unknown):
-            return operation(left, right)
-        # A known side that cannot fail need not be evaluated when the other is unknown.
-        if a_unknown and not b_unknown and self.trivial(expr.right):
+            form = f"{self.const(op.fn)}({', '.join('{%d}' % i for i in range(len(args)))}"
+            form += f", {self.const(expr.op_span)})" if op.spanned else ")"
+        return self._strict(expr, args, form.format)
+
+    def _strict(self, expr, args: list[str], operation) -> str:
+        """`operation(*args)` where every argument is known, else the unknown one(s)."""
+        nullable = [a.nullable for a in expr.args]
+        if not any(nullable):
+            return operation(*args)
+        if len(args) == 1:
+            v = self.fresh()
+            return f"({v} if type({v} := {args[0]}) is U else {operation(v)})"
+        a_unknown, b_unknown = nullable
+        # a known side that cannot fail need not be evaluated when the other is unknown
+        if a_unknown and not b_unknown and self.trivial(expr.args[1]):
             a = self.fresh()
-            return f"({a} if type({a} := {left}) is U else {operation(a, right)})"
-        if b_unknown and not a_unknown and self.trivial(expr.left):
+            return f"({a} if type({a} := {args[0]}) is U else {operation(a, args[1])})"
+        if b_unknown and not a_unknown and self.trivial(expr.args[0]):
             b = self.fresh()
-            return f"({b} if type({b} := {right}) is U else {operation(left, b)})"
+            return f"({b} if type({b} := {args[1]}) is U else {operation(args[0], b)})"
         a, b = self.fresh(), self.fresh()
-        return (f"({operation(a, b)} if (type({a} := {left}) is not U) & "
-                f"(type({b} := {right}) is not U) else unknown_of({a}, {b}))")
+        return (f"({operation(a, b)} if (type({a} := {args[0]}) is not U) & "
+                f"(type({b} := {args[1]}) is not U) else unknown_of({a}, {b}))")
 
     def in_days(self, expr) -> bool:
         """A duration counted in days whatever the record: `date - date`, or `N days`."""
-        if isinstance(expr, ast.DurationLit):
-            duration = self.program.durations[expr]
-            return duration.months == 0
-        return (isinstance(expr, ast.Binary) and expr.op == "-"
-                and T.strip(self.types[expr.left]) == T.DATE
-                and T.strip(self.types[expr.right]) == T.DATE)
+        if isinstance(expr, ir.Lit):
+            return isinstance(expr.value, R.Duration) and expr.value.months == 0
+        return isinstance(expr, ir.Prim) and expr.op.name == "date_diff"
 
     def days(self, expr, env: dict) -> str:
         """The number of days of an `in_days` duration, as an int expression (or Unknown)."""
-        if isinstance(expr, ast.DurationLit):
-            return f"({self.program.durations[expr].days})"
-        left, right = self.ex(expr.left, env), self.ex(expr.right, env)
-        a_unknown, b_unknown = self.maybe_unknown(expr.left), self.maybe_unknown(expr.right)
-        if not (a_unknown or b_unknown):
-            return f"({left} - {right}).days"
-        a, b = self.fresh(), self.fresh()
-        return (f"(({a} - {b}).days if (type({a} := {left}) is not U) & "
-                f"(type({b} := {right}) is not U) else unknown_of({a}, {b}))")
+        if isinstance(expr, ir.Lit):
+            return f"({expr.value.days})"
+        left, right = (self.ex(a, env) for a in expr.args)
+        return self._strict(expr, [left, right], lambda a, b: f"({a} - {b}).days")
 
     def trivial(self, expr) -> bool:
-        """Evaluating `expr` cannot fail and costs nothing: a literal, a name, a known field."""
-        if isinstance(expr, (ast.BoolLit, ast.IntLit, ast.DecimalLit, ast.TextLit, ast.DateLit,
-                             ast.DurationLit)):
+        """Evaluating `expr` cannot fail and costs nothing: a literal, a variable, a known field."""
+        if isinstance(expr, (ir.Lit, ir.Local, ir.Input)):
             return True
-        if isinstance(expr, ast.Name):
-            return self.refs[expr].kind in ("member", "country", "local", "input") or (
-                self.refs[expr].kind == "const" and self.is_static(expr))
-        if isinstance(expr, ast.Field):
-            return self.refs[expr].kind == "member" or (
-                not self.maybe_unknown(expr.obj) and self.trivial(expr.obj))
-        if isinstance(expr, ast.SetLit):
-            return self.is_static(expr)
-        return False
+        return isinstance(expr, ir.GetField) and not expr.obj.nullable and self.trivial(expr.obj)
 
-    def _operation(self, expr, a: str, b: str) -> str:
-        op = expr.op
-        x, y = T.strip(self.types[expr.left]), T.strip(self.types[expr.right])
-        if op in ("<", "<=", ">", ">=") and x == T.DURATION:
-            return f"compare_op({op!r}, {a}, {b}, {self.const(expr.op_span)})"
-        if op in _PY_OPS:
-            if op == "*" and T.DURATION in (x, y):
-                return f"times({a}, {b})"
-            return f"({a} {_PY_OPS[op]} {b})"
-        if op == "/":
-            return f"divide({a}, {b}, {self.const(expr.op_span)})"
-        if op in ("+", "-"):
-            if x == T.DATE and y == T.DURATION:
-                return f"add_duration({a}, {b}, {1 if op == '+' else -1})"
-            if x == T.DURATION and y == T.DATE:
-                return f"add_duration({b}, {a})"
-            if x == T.DATE and y == T.DATE:
-                return f"Duration(0, ({a} - {b}).days)"
-            if x == T.DURATION:
-                return f"duration_{'plus' if op == '+' else 'minus'}({a}, {b})"
-            return f"({a} {op} {b})"
-        raise AssertionError(op)
+    def _and(self, expr, env):
+        return self._and_or(expr, env)
 
-    def _ex_If(self, expr, env):
-        cond, then, else_ = self.ex(expr.cond, env), self.ex(expr.then, env), self.ex(expr.else_, env)
-        if not self.maybe_unknown(expr.cond):
+    _or = _and
+
+    def _and_or(self, expr, env):
+        op = "and" if isinstance(expr, ir.And) else "or"
+        left, right = self.ex(expr.left, env), self.ex(expr.right, env)
+        # Python's own `and`/`or` are Kleene's when the left side is known: they return
+        # the right operand as it is (an Unknown included) without testing its truth.
+        if not expr.left.nullable:
+            return f"({left} {op} {right})"
+        a = self.fresh()
+        if not expr.right.nullable:
+            if op == "and":
+                return f"(False if ({a} := {left}) is False else ({a} if {right} else False))"
+            return f"(True if ({a} := {left}) is True else (True if {right} else {a}))"
+        b = self.fresh()
+        if op == "and":
+            return (f"(False if ({a} := {left}) is False else False if ({b} := {right}) is False "
+                    f"else True if {a} is True and {b} is True else unknown_of({a}, {b}))")
+        return (f"(True if ({a} := {left}) is True else True if ({b} := {right}) is True "
+                f"else False if {a} is False and {b} is False else unknown_of({a}, {b}))")
+
+    def _default(self, expr, env):
+        value, fallback = self.ex(expr.value, env), self.ex(expr.fallback, env)
+        v = self.fresh()
+        return f"({fallback} if type({v} := {value}) is U else {v})"
+
+    def _known(self, expr, env):
+        return f"(type({self.ex(expr.value, env)}) is not U)"
+
+    def _if(self, expr, env):
+        cond, then, else_ = (self.ex(e, env) for e in (expr.cond, expr.then, expr.else_))
+        if not expr.cond.nullable:
             return f"({then} if {cond} else {else_})"
         c = self.fresh()
         return (f"({then} if ({c} := {cond}) is True else {else_} if {c} is False else "
                 f"if_unknown({c}, {then}, {else_}))")
 
-    def _ex_Let(self, expr, env):
+    def _let(self, expr, env):
         var = self.fresh("x")
         value = self.ex(expr.value, env)
-        body = self.ex(expr.body, {**env, expr.var.name: var})
+        body = self.ex(expr.body, {**env, expr.var: var})
         return f"(({var} := {value}), {body})[1]"
 
-    def _ex_Quantifier(self, expr, env):
+    def _quantify(self, expr, env):
         var = self.fresh("x")
         coll = self.ex(expr.collection, env)
-        body = self.ex(expr.body, {**env, expr.var.name: var})
-        ordered = "ordered" if isinstance(T.strip(self.types[expr.collection]), T.SetType) else ""
-        items = f"{ordered}({coll})" if ordered else coll
-        if self.maybe_unknown(expr.body):
-            return f"quantify_{expr.kind}({coll}, lambda {var}: {body})"
-        if self.maybe_unknown(expr.collection):
-            c = self.fresh()
-            items = f"{ordered}({c})" if ordered else c
-            plain = (f"{expr.kind}({body} for {var} in {items})" if expr.kind != "count"
-                     else f"sum(1 for {var} in {items} if {body})")
-            return f"({c} if type({c} := {coll}) is U else {plain})"
-        if expr.kind in ("any", "all"):
-            return f"{expr.kind}({body} for {var} in {items})"
-        return f"sum(1 for {var} in {items} if {body})"
+        body = self.ex(expr.body, {**env, expr.var: var})
+        if expr.body.nullable:
+            return f"quantify({expr.kind!r}, {coll}, lambda {var}: {body})"
+        ordered = isinstance(expr.collection.type, T.SetType)
+        items = self.fresh() if expr.collection.nullable else coll
+        items_in_order = f"ordered({items})" if ordered else items
+        plain = (f"{expr.kind}({body} for {var} in {items_in_order})" if expr.kind != "count"
+                 else f"sum(1 for {var} in {items_in_order} if {body})")
+        if expr.collection.nullable:
+            return f"({items} if type({items} := {coll}) is U else {plain})"
+        return plain
 
-    def _ex_Match(self, expr, env):
+    def _match(self, expr, env):
         scrutinee = self.ex(expr.scrutinee, env)
         m = self.fresh()
-        chain = None
+        chain = self.ex(expr.otherwise, env) if expr.otherwise is not None else "no_match()"
         for arm in reversed(expr.arms):
-            body = self.ex(arm.body, env)
-            if any(p.name == "_" for p in arm.patterns):
-                chain = body
-                continue
-            test = " or ".join(f"{m} == {_name_literal(p.name)}" for p in arm.patterns)
-            chain = f"({body} if {test} else {chain or 'no_match()'})"
-        if self.maybe_unknown(expr.scrutinee):
+            test = " or ".join(f"{m} == {_name_literal(member)}" for member in arm.members)
+            chain = f"({self.ex(arm.body, env)} if {test} else {chain})"
+        if expr.scrutinee.nullable:
             return f"({m} if type({m} := {scrutinee}) is U else {chain})"
         return f"(({m} := {scrutinee}), {chain})[1]"
 
-    def _ex_SetLit(self, expr, env):
-        if self.is_static(expr):
-            from rulelang.interpret import Evaluation
-
-            try:
-                return self.const(Evaluation(self.program, None, None).eval(expr, {}))
-            except R.EvaluationError:
-                pass
+    def _make_set(self, expr, env):
         return f"frozenset(({''.join(self.ex(i, env) + ', ' for i in expr.items)}))"
 
-    def _ex_ListLit(self, expr, env):
+    def _make_list(self, expr, env):
         return f"({''.join(self.ex(i, env) + ', ' for i in expr.items)})"
 
-    def _ex_EmptyBraces(self, expr, env):
-        record_type = T.strip(self.types[expr])
-        if isinstance(record_type, T.RecordType):
-            return f"make_record({self.const(record_type)}, {{}})"
-        return "frozenset()"
-
     def _fields(self, fields, env) -> str:
-        return "{" + ", ".join(f"{_name_literal(f.name.name)}: {self.ex(f.value, env)}"
-                               for f in fields) + "}"
+        return "{" + ", ".join(f"{_name_literal(name)}: {self.ex(value, env)}"
+                               for name, value in fields) + "}"
 
-    def _ex_RecordLit(self, expr, env):
-        return f"make_record({self.const(T.strip(self.types[expr]))}, {self._fields(expr.fields, env)})"
+    def _make_record(self, expr, env):
+        names = self.const(tuple(expr.record.fields))
+        return f"make_record({names}, {self._fields(expr.fields, env)})"
 
-    def _ex_With(self, expr, env):
+    def _with(self, expr, env):
         base = self.ex(expr.base, env)
         update = self._fields(expr.fields, env)
-        if self.maybe_unknown(expr.base):
+        if expr.base.nullable:
             v = self.fresh()
             return f"({v} if type({v} := {base}) is U else {{**{v}, **{update}}})"
         return f"{{**{base}, **{update}}}"
 
     # ---- definitions ---------------------------------------------------------------------
 
-    def window_test(self, clause: P.Clause) -> str | None:
-        window = clause.window
-        parts = []
+    def window_test(self, clause) -> str | None:
+        window, parts = clause.window, []
         if window.start is not None:
             parts.append(f"{self.const(window.start)} <= d")
         if window.end is not None:
             parts.append(f"d <= {self.const(window.end)}")
         return " and ".join(parts) or None
 
-    @property
-    def uses_memo(self) -> bool:
-        return bool(self.rule_ids or self.def_ids or self.const_ids or len(self.agreement_ids) >
-                    len(self.program.agreements))
-
-    def open_window(self, clause: P.Clause) -> int:
-        """Open `if <clause is law on d>:` for a dated clause; the indent of its body."""
-        active = self.window_test(clause)
-        if not active:
-            return 1
-        self.src.add(1, f"if {active}:")
-        return 2
-
     def emit_pending(self) -> None:
         while self.pending:
-            kind, item = self.pending.pop()
-            getattr(self, "_emit_" + kind)(item)
+            item = self.pending.pop()
+            {ir.Rule: self._emit_rule, ir.Function: self._emit_function, ir.Const: self._emit_const,
+             ir.Agreement: self._emit_agreement}[type(item)](item)
 
-    def _emit_const(self, decl) -> None:
-        fn = self.const_fn(decl)
-        src = self.src
-        src.add(0, f"def {fn}(r, d, m):")
-        src.add(1, f"v = m[{fn!r}] = {self.ex(decl.value, {})}")
-        src.add(1, "return v")
+    def _emit_const(self, const: ir.Const) -> None:
+        fn = self.ids[const]
+        self.begin(const.span)
+        self.add(0, f"def {fn}(r, d, m):")
+        self.add(1, f"v = m[{fn!r}] = {self.ex(const.value, {})}")
+        self.add(1, "return v")
 
-    def _emit_def(self, decl) -> None:
-        params = {p.name.name: self.fresh("p") for p in decl.params}
-        self.src.add(0, f"def {self.def_fn(decl)}(r, d, m{''.join(', ' + p for p in params.values())}):")
-        self.src.add(1, f"return {self.ex(decl.body, params)}")
+    def _emit_function(self, function: ir.Function) -> None:
+        params = {p: self.fresh("p") for p in function.params}
+        self.begin(function.span)
+        self.add(0, f"def {self.ids[function]}(r, d, m{''.join(', ' + p for p in params.values())}):")
+        self.add(1, f"return {self.ex(function.body, params)}")
 
-    def _emit_rule(self, decl) -> None:
-        rule = self.program.rules[decl]
-        fn, src = self.rule_fn(decl), self.src
-        src.add(0, f"def {fn}(r, d, m):")
+    def _emit_rule(self, rule: ir.Rule) -> None:
+        fn = self.ids[rule]
+        self.begin(rule.span)
+        self.add(0, f"def {fn}(r, d, m):")
+        no_value = f"lambda: U(frozenset({{{self.const(rule)}.no_value(d)}}))"
         if rule.branches:
-            for branch in rule.branches:
-                indent = self.open_window(branch.clause)
-                if branch.cond is None:
-                    src.add(indent, f"v = m[{fn!r}] = {self.ex(branch.value, {})}")
-                    src.add(indent, "return v")
-                    continue
-                src.add(indent, f"c = {self.ex(branch.cond, {})}")
-                src.add(indent, "if c is True:")
-                src.add(indent + 1, f"v = m[{fn!r}] = {self.ex(branch.value, {})}")
-                src.add(indent + 1, "return v")
-                if self.maybe_unknown(branch.cond):
-                    src.add(indent, "if type(c) is U:")
-                    src.add(indent + 1, f"m[{fn!r}] = c")
-                    src.add(indent + 1, "return c")
-            src.add(1, f"v = m[{fn!r}] = U(frozenset())")
-            src.add(1, "return v")
+            conds = {b: f"lambda r, d, m: {self.ex(b.cond, {})}" for b in rule.branches
+                     if b.cond is not None}
+            values = {b: f"lambda r, d, m: {self.ex(b.value, {})}" for b in rule.branches}
+            self._tables(conds, values)
+            self.add(1, f"v = m[{fn!r}] = first_branch({self.const(rule)}.branches, d, "
+                        f"lambda b: conds[b](r, d, m), lambda b: values[b](r, d, m), {no_value})")
+            self.add(1, "return v")
             return
         active = self.window_test(rule.default_clause)
-        base = self.ex(rule.default, {})
+        with self.at(rule.default.span):
+            base = self.ex(rule.default, {})
         base_fn = f"(lambda: {base})" if not active else \
-            f"(lambda: {base} if {active} else U(frozenset()))"
+            f"(lambda: {base} if {active} else ({no_value})())"
         if not rule.exceptions:
-            src.add(1, f"v = m[{fn!r}] = {base_fn}()")
-            src.add(1, "return v")
+            self.add(1, f"v = m[{fn!r}] = {base_fn}()")
+            self.add(1, "return v")
             return
         conds, values = {}, {}
 
-        def collect(excs) -> None:
-            for exc in excs:
-                conds[exc] = f"lambda r, d, m: {self.ex(exc.cond, {})}"
-                values[exc] = f"lambda r, d, m: {self.ex(exc.value, {})}"
+        def collect(exceptions) -> None:
+            for exc in exceptions:
+                with self.at(exc.span):
+                    conds[exc] = f"lambda r, d, m: {self.ex(exc.cond, {})}"
+                    values[exc] = f"lambda r, d, m: {self.ex(exc.value, {})}"
                 collect(exc.children)
 
         collect(rule.exceptions)
-        table = self.const(rule)
-        src.add(1, f"conds = {{{', '.join(f'{self.const(e)}: {c}' for e, c in conds.items())}}}")
-        src.add(1, f"values = {{{', '.join(f'{self.const(e)}: {v}' for e, v in values.items())}}}")
-        src.add(1, f"v = m[{fn!r}] = default_logic({table}.exceptions, {base_fn}, d, "
-                   "lambda e: conds[e](r, d, m), lambda e: values[e](r, d, m))")
-        src.add(1, "return v")
+        self._tables(conds, values)
+        self.add(1, f"v = m[{fn!r}] = default_logic({self.const(rule)}.exceptions, {base_fn}, d, "
+                    "lambda e: conds[e](r, d, m), lambda e: values[e](r, d, m))")
+        self.add(1, "return v")
 
-    def _emit_agreement(self, info: P.AgreementInfo) -> None:
-        fn, src = self.agreement_fn(info), self.src
-        src.add(0, f"def {fn}(r, d, assume, m, cid):")
-        name = _name_literal(info.name)
-        dates = tuple(event.date for event in info.events)
-        statuses = [info.status_on(_dt.date.min)] + [info.status_on(day) for day in dates]
-        if len(dates) <= 4:  # a short timeline: a chain of comparisons beats a call
-            chain = repr(statuses[-1])
-            for day, before in reversed(list(zip(dates, statuses))):
-                chain = f"{before!r} if d < {self.const(day)} else {chain}"
-            src.add(1, f"status = {chain}")
-        else:
-            src.add(1, f"status = {self.const(tuple(statuses))}[bisect_right({self.const(dates)}, d)]")
-        src.add(1, "if status != 'in_force' and assume != 'in_force':")
-        src.add(2, f"return new(D, (cid, {name}, d, status, 'not_in_force', None, (), (), (), None, ()))")
-        src.add(1, "assumed = None if status == 'in_force' else assume")
-        src.add(1, "su = None")
-        for conjunct in info.conjuncts:
-            indent = self.open_window(conjunct.clause)
-            src.add(indent, f"c = {self.ex(conjunct.expr, {})}")
-            src.add(indent, "if c is False:")
-            src.add(indent + 1, f"return new(D, (cid, {name}, d, status, 'not_applicable', None, (), (), (), "
-                                "assumed, ()))")
-            if self.maybe_unknown(conjunct.expr):
-                src.add(indent, "if c is not True:")
-                src.add(indent + 1, "su = c.facts if su is None else su | c.facts")
-        src.add(1, "held = []")
-        src.add(1, "unest = []")
-        state_burden = any(e.clause.burden == P.STATE for e in info.exceptions)
-        if state_burden:
-            src.add(1, "state = None")
-        for exc in info.exceptions:
-            src.add(1, f"h = {self._holds(exc)}")
-            src.add(1, "if h is True:")
-            src.add(2, f"held.append({_name_literal(exc.name)})")
-            src.add(1, "elif type(h) is U:")
-            if exc.clause.burden == P.STATE:
-                src.add(2, "state = h.facts if state is None else state | h.facts")
-            else:
-                src.add(2, f"unest.append(Unestablished({_name_literal(exc.name)}, "
-                           "tuple(sorted(h.facts))))")
-        src.add(1, "held = tuple(held) if held else ()")
-        src.add(1, "unest = tuple(unest) if unest else ()")
-        src.add(1, "if su is not None:")
-        src.add(2, f"return new(D, (cid, {name}, d, status, 'undetermined', None, held, tuple(sorted(su)), "
-                   "unest, assumed, ()))")
-        src.add(1, "if held:")
-        src.add(2, f"return new(D, (cid, {name}, d, status, 'exempt', None, held, (), unest, assumed, ()))")
-        if state_burden:
-            src.add(1, "if state is not None:")
-            src.add(2, f"return new(D, (cid, {name}, d, status, 'undetermined', None, (), "
-                       "tuple(sorted(state)), unest, assumed, ()))")
-        if info.returns_to is None:
-            src.add(1, f"return new(D, (cid, {name}, d, status, 'applies', None, (), (), unest, assumed, ()))")
-            return
-        src.add(1, f"to = {self.ex(info.returns_to, {})}")
-        if self.maybe_unknown(info.returns_to):
-            src.add(1, "if type(to) is U:")
-            src.add(2, f"return new(D, (cid, {name}, d, status, 'undetermined', None, (), "
-                       "tuple(sorted(to.facts)), unest, assumed, ()))")
-        src.add(1, f"return new(D, (cid, {name}, d, status, 'applies', to, (), (), unest, assumed, ()))")
+    def _tables(self, conds: dict, values: dict) -> None:
+        self.add(1, f"conds = {{{', '.join(f'{self.const(e)}: {c}' for e, c in conds.items())}}}")
+        self.add(1, f"values = {{{', '.join(f'{self.const(e)}: {v}' for e, v in values.items())}}}")
+
+    def _emit_agreement(self, agreement: ir.Agreement) -> None:
+        self.begin(agreement.span)
+        self.add(0, f"def {self.ids[agreement]}(r, d, assume, m, cid):")
+        target = _Emitting(self, agreement)
+        decide(agreement, target)
+        target.close()
 
     def emit_decide_all(self) -> None:
         """`decide_all(r, as_of=None, assume=None, agreements=None)`: every root
         agreement's decision for one record (a selection goes the slow way)."""
-        src, program = self.src, self.program
-        src.add(0, "def decide_all(r, as_of=None, assume=None, agreements=None):")
-        src.add(1, "if agreements is not None:")
-        src.add(2, "return select(r, as_of, assume, agreements)")
-        src.add(1, f"d = as_of or r[{_name_literal(program.as_of_field)}]")
-        id_type = program.input_type.fields.get("id")
-        if id_type == T.TEXT:
-            src.add(1, "cid = r['id']")
+        program = self.program
+        self.begin(None)
+        self.add(0, "def decide_all(r, as_of=None, assume=None, agreements=None):")
+        self.add(1, "if agreements is not None:")
+        self.add(2, "return select(r, as_of, assume, agreements)")
+        self.add(1, f"d = as_of or r[{_name_literal(program.as_of_field)}]")
+        if program.input_type.fields.get("id") == T.TEXT:
+            self.add(1, "cid = r['id']")
         else:
-            src.add(1, "cid = r.get('id')")
-            src.add(1, "if type(cid) is U:")
-            src.add(2, "cid = None")
+            self.add(1, "cid = r.get('id')")
+            self.add(1, "if type(cid) is U:")
+            self.add(2, "cid = None")
         # the memo caches rule, constant and decision values within one record
-        memo = "{'assume': assume}" if self.uses_memo else "None"
-        calls = ", ".join(f"decide{i}(r, d, assume, {memo}, cid)" if not self.uses_memo else
-                          f"decide{i}(r, d, assume, m, cid)" for i in range(len(program.agreements)))
-        if self.uses_memo:
-            src.add(1, f"m = {memo}")
-        src.add(1, f"return [{calls}]")
+        memo = "m" if self.memo_used else "None"
+        if self.memo_used:
+            self.add(1, "m = {'assume': assume}")
+        calls = ", ".join(f"{self.ids[a]}(r, d, assume, {memo}, cid)" for a in program.agreements)
+        self.add(1, f"return [{calls}]")
 
-    def _holds(self, exc: P.ExceptionInfo) -> str:
-        """An expression for whether an agreement exception holds (mirrors the interpreter)."""
-        active = self.window_test(exc.clause)
-        cond = self.ex(exc.cond, {})
-        if exc.children:
-            children = ", ".join(f"({_name_literal(c.name)}, {c.clause.burden == P.STATE}, "
-                                 f"lambda: {self._holds(c)})" for c in exc.children)
-            body = f"holds_unless({cond}, ({children},), unest)"
+
+_EX = ir.visitor_table(_Compiler)
+
+
+@attrs.define(eq=False)
+class _Value:
+    """A value in generated code: a Python expression, bound to a name once used twice."""
+    code: str
+    nullable: bool
+    bound: bool = False
+
+
+@attrs.define(eq=False)
+class _Accumulator:
+    """A list of names or a set of facts in generated code, declared only if used."""
+    name: str
+    kind: str           # "facts" or "list"
+    slot: list          # the source line that declares it (emptied if never used)
+    used: bool = False
+    read: bool = False  # a decision was built from it: it must not change after
+
+
+class _Emitting:
+    """The decision procedure's target in the compiler: it writes the Python
+    statements that take each step, into the body of `decideN(r, d, assume, m, cid)`."""
+
+    def __init__(self, compiler: _Compiler, agreement: ir.Agreement) -> None:
+        self.c = compiler
+        self.agreement = agreement
+        self.indent = 1
+        self.name = _name_literal(agreement.name)
+
+    def line(self, text: str) -> None:
+        self.c.add(self.indent, text)
+
+    def _block(self, test: str):
+        self.line(f"if {test}:")
+        self.indent += 1
+        yield
+        self.indent -= 1
+
+    def _bind(self, value: _Value) -> str:
+        if not value.bound:
+            name = self.c.fresh("h")
+            self.line(f"{name} = {value.code}")
+            value.code, value.bound = name, True
+        return value.code
+
+    # values
+    def status(self, agreement: ir.Agreement) -> None:
+        dates, statuses = agreement.timeline.changes
+        if len(dates) <= 4:  # a short timeline: a chain of comparisons beats a call
+            chain = repr(statuses[-1])
+            for day, before in reversed(list(zip(dates, statuses))):
+                chain = f"{before!r} if d < {self.c.const(day)} else {chain}"
         else:
-            body = cond
-        return f"({body} if {active} else False)" if active else body
+            chain = f"{self.c.const(statuses)}[bisect_right({self.c.const(dates)}, d)]"
+        self.line(f"status = {chain}")
 
+    def clause_value(self, expr, conjunct: ir.Conjunct) -> _Value:
+        with self.c.at(conjunct.span):
+            value = _Value(self.c.ex(expr, {}), expr.nullable)
+            self._bind(value)
+        return value
 
-INLINE_NODES = 40
-HOIST_DEPTH = 20  # rulelang levels of one generated expression before a helper function
+    def returns_to(self, agreement: ir.Agreement) -> _Value:
+        with self.c.at(agreement.returns_to.span):
+            value = _Value(self.c.ex(agreement.returns_to, {}), agreement.returns_to.nullable)
+            self._bind(value)
+        return value
+
+    def exception_value(self, exc: ir.AgreementException) -> _Value:
+        with self.c.at(exc.span):
+            cond = self.c.ex(exc.cond, {})
+        active = self.c.window_test(exc.clause)
+        return _Value(f"({cond} if {active} else False)" if active else cond, exc.cond.nullable)
+
+    def unless_defeated(self, value: _Value, children, unestablished: _Accumulator) -> _Value:
+        self._use(unestablished)
+        parts = []
+        for name, state_burden, holds in children:
+            child = holds()
+            parts.append(f"({_name_literal(name)}, {state_burden}, lambda: {child.code})")
+        return _Value(f"holds_unless({value.code}, ({', '.join(parts)},), {unestablished.name})",
+                      True)
+
+    # blocks
+    def not_in_force(self):
+        yield from self._block("status != 'in_force' and assume != 'in_force'")
+        self.line("assumed = None if status == 'in_force' else assume")
+
+    def in_force(self, clause, conjunct: ir.Conjunct):
+        test = self.c.window_test(clause)
+        if test is None:
+            yield
+        else:
+            yield from self._block(test)
+
+    def when_false(self, value: _Value):
+        yield from self._block(f"{self._bind(value)} is False")
+
+    def when_true(self, value: _Value):
+        code = self._bind(value)
+        yield from self._block(f"{code} is True" if value.nullable else code)
+
+    def when_unknown(self, value: _Value):
+        yield from self._block(f"type({self._bind(value)}) is U")
+
+    def when_any(self, accumulator: _Accumulator):
+        if accumulator.used:
+            accumulator.read = True
+            yield from self._block(f"{accumulator.name} is not None" if accumulator.kind == "facts"
+                                   else accumulator.name)
+
+    # accumulators
+    def _accumulator(self, kind: str, prefix: str) -> _Accumulator:
+        slot = [self.indent, "", self.c.origin]
+        self.c.section.lines.append(slot)
+        return _Accumulator(self.c.fresh(prefix), kind, slot)
+
+    def _use(self, accumulator: _Accumulator) -> None:
+        if accumulator.read:
+            raise AssertionError("an accumulator changed after a decision was built from it")
+        if not accumulator.used:
+            accumulator.used = True
+            accumulator.slot[1] = f"{accumulator.name} = {'None' if accumulator.kind == 'facts' else '[]'}"
+
+    def facts(self) -> _Accumulator:
+        return self._accumulator("facts", "f")
+
+    def names(self) -> _Accumulator:
+        return self._accumulator("list", "held")
+
+    def unestablished(self) -> _Accumulator:
+        return self._accumulator("list", "unest")
+
+    def add_facts(self, accumulator: _Accumulator, value: _Value) -> None:
+        self._use(accumulator)
+        v, f = self._bind(value), accumulator.name
+        self.line(f"{f} = {v}.facts if {f} is None else {f} | {v}.facts")
+
+    def add_name(self, names: _Accumulator, name: str) -> None:
+        self._use(names)
+        self.line(f"{names.name}.append({_name_literal(name)})")
+
+    def add_unestablished(self, items: _Accumulator, name: str, value: _Value) -> None:
+        self._use(items)
+        self.line(f"{items.name}.append(Unestablished({_name_literal(name)}, "
+                  f"tuple(sorted({self._bind(value)}.facts))))")
+
+    def finish(self, outcome: str, exceptions=None, missing=None, unestablished=None,
+               returns_to=None) -> None:
+        def read(accumulator, form: str) -> str:
+            if accumulator is None or not accumulator.used:
+                return "()"
+            accumulator.read = True
+            return form.format(accumulator.name)
+
+        held = read(exceptions, "tuple({})")
+        facts = read(missing, "tuple(sorted({}))")
+        unest = read(unestablished, "tuple({})")
+        to = returns_to.code if returns_to is not None else "None"
+        assumed = "None" if outcome == "not_in_force" else "assumed"
+        self.line(f"return new(D, (cid, {self.name}, d, status, {outcome!r}, {to}, {held}, {facts}, "
+                  f"{unest}, {assumed}, ()))")
+
+    def close(self) -> None:
+        """Drop the declarations of accumulators that were never used."""
+        self.c.section.lines = [line for line in self.c.section.lines if line[1]]
 
 
 def _size(expr) -> int:
-    return 1 + sum(_size(child) for child in ast.children(expr))
-
-
-def _rule_may_lack_value(rule: P.RuleInfo) -> bool:
-    if rule.branches:
-        return any(b.clause.window.start or b.clause.window.end for b in rule.branches)
-    window = rule.default_clause.window
-    return bool(window.start or window.end)
+    return 1 + sum(_size(child) for child in ir.children(expr))
 
 
 def _hashable(value) -> bool:
+    if isinstance(value, (ir.Rule, dict)):
+        return False
     try:
         hash(value)
     except TypeError:
         return False
-    return not isinstance(value, (P.AgreementInfo, P.RuleInfo, P.RuleExceptionInfo, T.RecordType))
+    return True
+
+
+def _section_text(section: _Section) -> str:
+    return "".join("    " * indent + text + "\n" for indent, text, _ in section.lines)
 
 
 # ---- runtime helpers the generated code calls ----------------------------------------------
@@ -645,61 +642,15 @@ def _if_unknown(c, a, b):
     return a if R.same_value(a, b) else R.unknown_of(c, a, b)
 
 
-def _compare_op(op, a, b, span):
-    c = R.compare_durations(a, b, span)
-    return {"<": c < 0, "<=": c <= 0, ">": c > 0, ">=": c >= 0}[op]
-
-
-def _times(a, b):
-    if isinstance(a, R.Duration):
-        return R.Duration(a.months * b, a.days * b)
-    return R.Duration(b.months * a, b.days * a)
-
-
-def _holds_unless(value, children, unest):
-    """An exception's value given its counter-exceptions (name, burden_state, holds())."""
-    if value is False:
-        return False
-    for name, state_burden, holds in children:
-        defeated = holds()
-        if defeated is True:
-            return False
-        if type(defeated) is R.Unknown:
-            if state_burden:
-                return R.unknown_of(value, defeated)
-            unest.append(Unestablished(name, tuple(sorted(defeated.facts))))
-    return value
-
-
 def _no_match():
     raise AssertionError("non-exhaustive match passed the checker")
 
 
-def _decision_value(decision: Decision) -> dict:
-    return {"status": decision.status, "outcome": decision.outcome,
-            "returns_to": decision.returns_to if decision.returns_to is not None else R.Unknown(),
-            "exceptions": frozenset(decision.exceptions), "missing": frozenset(decision.missing),
-            "unestablished": frozenset(u.exception for u in decision.unestablished)}
-
-
-def _make_record(record_type, given):
-    from rulelang.interpret import make_record
-
-    return make_record(record_type, given)
-
-
 _RUNTIME = {
-    "U": R.Unknown, "unknown_of": R.unknown_of,
-    "if_unknown": _if_unknown, "ordered": R.ordered,
-    "quantify_any": lambda items, body: R.quantify("any", items, body),
-    "quantify_all": lambda items, body: R.quantify("all", items, body),
-    "quantify_count": lambda items, body: R.quantify("count", items, body),
-    "compare_op": _compare_op, "times": _times, "divide": R.divide, "add_duration": R.add_duration,
-    "Duration": R.Duration, "neg_duration": lambda v: R.Duration(-v.months, -v.days),
-    "duration_plus": lambda a, b: R.Duration(a.months + b.months, a.days + b.days),
-    "duration_minus": lambda a, b: R.Duration(a.months - b.months, a.days - b.days),
-    "default_logic": R.default_logic, "holds_unless": _holds_unless, "no_match": _no_match,
-    "decision_value": _decision_value, "make_record": _make_record, "Unestablished": Unestablished,
+    "U": R.Unknown, "unknown_of": R.unknown_of, "if_unknown": _if_unknown, "ordered": R.ordered,
+    "quantify": R.quantify, "Duration": R.Duration, "default_logic": R.default_logic,
+    "first_branch": R.first_branch, "holds_unless": R.holds_unless, "no_match": _no_match,
+    "decision_value": decision_value, "make_record": R.make_record, "Unestablished": Unestablished,
     "bisect_right": bisect.bisect_right, "new": tuple.__new__, "D": Decision,
 }
 
@@ -707,11 +658,10 @@ _RUNTIME = {
 class CompiledProgram:
     """Decisions without traces, equal on every field to the interpreter's."""
 
-    def __init__(self, program: P.Program, source: str, namespace: dict) -> None:
+    def __init__(self, program: ir.Program, source: str, namespace: dict, ids: dict) -> None:
         self.program = program
         self.source = source
-        self._deciders = [(info, namespace[f"decide{i}"]) for i, info in
-                          enumerate(program.agreements)]
+        self._deciders = [(agreement, namespace[ids[agreement]]) for agreement in program.agreements]
         namespace["select"] = self._select
         # decide(record, as_of=None, assume=None, agreements=None) -> list of Decision: the
         # generated function itself, so a call costs no Python-level wrapper
@@ -723,24 +673,39 @@ class CompiledProgram:
         if type(case_id) is R.Unknown:
             case_id = None
         memo: dict = {"assume": assume}
-        return [fn(record, when, assume, memo, case_id) for info, fn in self._deciders
-                if info.name in agreements]
+        return [fn(record, when, assume, memo, case_id) for agreement, fn in self._deciders
+                if agreement.name in agreements]
 
 
-def compile_program(program: P.Program) -> CompiledProgram:
-    """Compile the root agreements of a checked, error-free program."""
+def compile_program(program: ir.Program) -> CompiledProgram:
+    """Compile the root agreements of a lowered program."""
     compiler = _Compiler(program)
-    for info in program.agreements:
-        compiler.agreement_fn(info)
+    for agreement in program.agreements:
+        compiler.function_of(agreement, "decide")
     compiler.emit_pending()
     compiler.emit_decide_all()
-    compiler.emit_hoisted()
-    source = compiler.src.text()
-    name = program.roots[0].name if program.roots else "<rules>"
     namespace = dict(_RUNTIME)
     namespace.update((f"k{i}", value) for i, value in enumerate(compiler.constants))
-    exec(compile(source, f"<rulelang {name}>", "exec"), namespace)  # noqa: S102 — generated, no user text
-    return CompiledProgram(program, source, namespace)
+    for section in compiler.sections:
+        exec(_compile_section(section), namespace)  # noqa: S102 — generated, no user text
+    return CompiledProgram(program, compiler.text(), namespace, compiler.ids)
+
+
+def _compile_section(section: _Section):
+    """One generated function, compiled under its rule file's name with the line
+    numbers of the clauses it computes (and the rule text put where tracebacks look)."""
+    tree = pyast.parse(_section_text(section))
+    origins = [origin for _, _, origin in section.lines]
+    for node in pyast.walk(tree):
+        if hasattr(node, "lineno"):
+            node.lineno = node.end_lineno = origins[min(node.lineno, len(origins)) - 1]
+            node.col_offset, node.end_col_offset = 0, 0
+    source = section.source
+    filename = f"<rulelang {source.name}>" if source is not None else "<rulelang>"
+    if source is not None and filename not in linecache.cache:
+        lines = source.text.splitlines(keepends=True)
+        linecache.cache[filename] = (len(source.text), None, lines, filename)
+    return compile(tree, filename, "exec")
 
 
 __all__ = ["CompiledProgram", "compile_program"]

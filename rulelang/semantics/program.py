@@ -7,6 +7,7 @@ re-checks. Types and name resolutions are side tables keyed by AST node.
 from __future__ import annotations
 
 import datetime as _dt
+from typing import Union
 
 import attrs
 
@@ -64,10 +65,6 @@ class ConjunctInfo:
     expr: object
     clause: Clause
     span: object
-
-    @property
-    def step(self) -> str:
-        return f"applies when #{self.index}"
 
 
 @attrs.define(eq=False)
@@ -149,11 +146,65 @@ class TestInfo:
     expects: list = attrs.Factory(list)
 
 
-@attrs.frozen
-class Ref:
-    """What a Name, Field or Call node denotes."""
-    kind: str    # local const rule def agreement input member country builtin field decision_field
-    target: object = None
+# ---- what a name denotes: one class per kind, each pointing at its declaration ----------
+
+@attrs.frozen(eq=False)
+class LocalRef:
+    """A `let` variable, a function parameter or a quantifier's variable."""
+    binding: object  # the Ident that declares it
+    type: Type
+
+
+@attrs.frozen(eq=False)
+class ConstRef:
+    decl: object
+
+
+@attrs.frozen(eq=False)
+class RuleRef:
+    decl: object
+
+
+@attrs.frozen(eq=False)
+class DefRef:
+    decl: object
+
+
+@attrs.frozen(eq=False)
+class AgreementRef:
+    decl: object
+
+
+@attrs.frozen(eq=False)
+class InputRef:
+    decl: object
+
+
+@attrs.frozen(eq=False)
+class MemberRef:
+    enum: EnumType
+    member: str
+
+
+@attrs.frozen(eq=False)
+class CountryRef:
+    code: str
+
+
+@attrs.frozen(eq=False)
+class BuiltinRef:
+    name: str
+
+
+@attrs.frozen(eq=False)
+class FieldRef:
+    """A field of a record type, or of an agreement's decision."""
+    owner: RecordType | DecisionType
+    name: str
+
+
+Ref = Union[LocalRef, ConstRef, RuleRef, DefRef, AgreementRef, InputRef, MemberRef, CountryRef,
+            BuiltinRef, FieldRef]
 
 
 @attrs.define(eq=False)
@@ -169,6 +220,9 @@ class Program:
     rules: dict = attrs.Factory(dict)       # RuleDecl -> RuleInfo
     types: dict = attrs.Factory(dict)       # expression node -> Type
     refs: dict = attrs.Factory(dict)        # Name / Field / Call node -> Ref
+    ops: dict = attrs.Factory(dict)         # Binary / Unary / `len` Call node -> core.ops.Op
+    deps: dict = attrs.Factory(dict)        # declaration -> the global declarations it uses
+    signatures: dict = attrs.Factory(dict)  # DefDecl -> (parameter types, result type)
     dates: dict = attrs.Factory(dict)       # DateLit -> date
     durations: dict = attrs.Factory(dict)   # DurationLit -> Duration
 

@@ -547,17 +547,17 @@ class _Builder(Transformer):
         return ast.Quantifier(kind=str(kind), var=self._ident(var), collection=coll, body=body,
                               span=self._span(meta))
 
-    def _binary(self, meta, op: str, left, right, op_token: Token | None):
-        op_span = self._tok_span(op_token) if op_token is not None else self._span(meta)
-        return ast.Binary(op=op, left=left, right=right, span=self._span(meta), op_span=op_span)
+    def _binary(self, meta, op: str, left, right, op_token: Token):
+        return ast.Binary(op=op, left=left, right=right, span=self._span(meta),
+                          op_span=self._tok_span(op_token))
 
     @v_args(meta=True)
     def or_op(self, meta, children):
-        return self._binary(meta, "or", children[0], children[1], None)
+        return self._binary(meta, "or", children[0], children[2], children[1])
 
     @v_args(meta=True)
     def and_op(self, meta, children):
-        return self._binary(meta, "and", children[0], children[1], None)
+        return self._binary(meta, "and", children[0], children[2], children[1])
 
     @v_args(meta=True)
     def not_op(self, meta, children):
@@ -570,15 +570,17 @@ class _Builder(Transformer):
 
     @v_args(meta=True)
     def member(self, meta, children):
-        return self._binary(meta, "in", children[0], children[1], None)
+        return self._binary(meta, "in", children[0], children[2], children[1])
 
     @v_args(meta=True)
     def not_member(self, meta, children):
-        return self._binary(meta, "not in", children[0], children[1], None)
+        left, not_token, in_token, right = children
+        op_span = self._tok_span(not_token).to(self._tok_span(in_token))
+        return ast.Binary(op="not in", left=left, right=right, span=self._span(meta), op_span=op_span)
 
     @v_args(meta=True)
     def coalesce(self, meta, children):
-        return self._binary(meta, "??", children[0], children[1], None)
+        return self._binary(meta, "??", children[0], children[2], children[1])
 
     @v_args(meta=True)
     def binary(self, meta, children):

@@ -1,0 +1,1 @@
+"""Presentation: decisions and traces rendered for people (terminal, pages)."""
