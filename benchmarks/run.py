@@ -338,7 +338,8 @@ STCA_LAWFUL = frozenset({"citizen", "permanent_resident", "asylee", "refugee", "
                          "study_permit", "other_lawful"})
 PARENT_OR_GUARDIAN = frozenset({"parent", "legal_guardian"})
 ADMISSION_DOCUMENTS = frozenset({"visa", "work_permit", "study_permit", "permanent_resident_card",
-                                 "refugee_travel_document", "advance_parole"})
+                                 "refugee_travel_document", "advance_parole",
+                                 "permanent_resident_visa", "temporary_resident_visa"})
 
 
 def stca_us_baseline(c: dict) -> tuple:
@@ -393,8 +394,12 @@ def stca_us_baseline(c: dict) -> tuple:
         return NOT_APPLICABLE
 
     held = []
-    # the family, minor and visa exceptions are not for transit removals (US-0)
-    not_transit = c["in_transit_removal"] is not True
+    # 8 CFR 208.30(e)(6)(iii): every listed exception, (F) included, needs "not being removed
+    # from Canada in transit"; a between-ports crossing is not one; otherwise an unknown
+    # transit status leaves the exceptions unestablished
+    not_transit = (entry_type == "between_ports"
+                   or (entry_type == "inland" and c["crossed_at"] == "between_ports")
+                   or c["in_transit_removal"] is False)
     relatives = c["relatives"]
     known_relatives = type(relatives) is not Unknown
     if not_transit and known_relatives and any(r["relation"] in STCA_FAMILY and r["location"] == "USA"
@@ -413,15 +418,29 @@ def stca_us_baseline(c: dict) -> tuple:
             and not any(r["relation"] in PARENT_OR_GUARDIAN and r["location"] in ("USA", "CAN")
                         for r in relatives)):
         held.append("unaccompanied_minor")
+    if _unaccompanied_alien_child(c):       # INA 208(a)(2)(E): no transit condition
+        held.append("unaccompanied_child")
     if not_transit and _stca_valid_visa(c):
         held.append("valid_visa")
-    if c["public_interest_waiver"] is True:
+    if not_transit and c["public_interest_waiver"] is True:
         held.append("public_interest")
     if unknown:
         return ("undetermined", tuple(held), None)
     if held:
         return ("exempt", tuple(held), None)
     return ("applies", (), "CAN")
+
+
+def _unaccompanied_alien_child(c: dict) -> bool:
+    """common.unaccompanied_alien_child (6 U.S.C. 279(g)(2)) where it is known to hold."""
+    age = c["age"]
+    if type(age) is Unknown or age >= 18 or c["immigration_status"] != "none":
+        return False
+    relatives = c["relatives"]
+    no_parent_in_us = (c["accompanied_by_parent_or_guardian"] is False and type(relatives) is not Unknown
+                       and not any(r["relation"] in PARENT_OR_GUARDIAN and r["location"] == "USA"
+                                   for r in relatives))
+    return no_parent_in_us or c["parent_in_us_available_for_custody"] is False
 
 
 def _stca_valid_visa(c: dict) -> bool:
