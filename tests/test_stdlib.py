@@ -24,7 +24,7 @@ def test_the_library_has_every_instrument_the_issue_names():
     wanted = {"stca_us", "stca_canada", "aca_guatemala_2019", "aca_honduras_2019",
               "aca_el_salvador_2019", "el_salvador_2025", "mpp", "aea_tren_de_aragua",
               "aca_honduras_2025", "aca_guatemala_2025", "aca_uganda_2025", "aca_paraguay_2025",
-              "aca_belize_2025", "dublin_iii"}
+              "aca_belize_2025", "dublin_iii", "third_country_removal"}
     assert wanted <= set(AGREEMENTS)
 
 
