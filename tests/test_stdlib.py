@@ -25,7 +25,8 @@ def test_the_library_has_every_instrument_the_issue_names():
               "aca_el_salvador_2019", "el_salvador_2025", "mpp", "aea_tren_de_aragua",
               "aca_honduras_2025", "aca_guatemala_2025", "aca_uganda_2025", "aca_paraguay_2025",
               "aca_belize_2025", "dublin_iii", "el_salvador_detention_2025", "ecuador_transfer_2025",
-              "ammr", "proclamation_10888", "securing_the_border_2024", "lawful_pathways_2023"}
+              "ammr", "proclamation_10888", "securing_the_border_2024", "lawful_pathways_2023",
+              "third_country_removal"}
     assert wanted <= set(AGREEMENTS)
 
 
