@@ -122,3 +122,10 @@ def test_summary_counts_every_decision_once():
     for row in rows:
         cells = [c.strip() for c in row.strip("│ ").split("│")]
         assert sum(int(c.replace(",", "")) for c in cells[1:]) == len(records), row
+
+
+def test_the_readme_lists_every_shipped_agreement():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## The shipped agreements"):readme.index("## Where things are")]
+    missing = [name for name in AGREEMENTS if f"`{name}`" not in section]
+    assert not missing, f"README's list of agreements lacks {missing}"
