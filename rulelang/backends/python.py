@@ -478,15 +478,17 @@ class _Emitting:
         self.agreement = agreement
         self.indent = 1
         self.name = _name_literal(agreement.name)
+        self._closed = (None, None, -1)   # the block that ended last: keyword, test, at line
 
     def line(self, text: str) -> None:
         self.c.add(self.indent, text)
 
-    def _block(self, test: str):
-        self.line(f"if {test}:")
+    def _block(self, test: str, keyword: str = "if"):
+        self.line(f"{keyword} {test}:")
         self.indent += 1
         yield
         self.indent -= 1
+        self._closed = (keyword, test, len(self.c.section.lines))
 
     def _bind(self, value: _Value) -> str:
         if not value.bound:
@@ -514,9 +516,7 @@ class _Emitting:
 
     def returns_to(self, agreement: ir.Agreement) -> _Value:
         with self.c.at(agreement.returns_to.span):
-            value = _Value(self.c.ex(agreement.returns_to, {}), agreement.returns_to.nullable)
-            self._bind(value)
-        return value
+            return _Value(self.c.ex(agreement.returns_to, {}), agreement.returns_to.nullable)
 
     def exception_value(self, exc: ir.AgreementException) -> _Value:
         with self.c.at(exc.span):
@@ -553,7 +553,10 @@ class _Emitting:
         yield from self._block(f"{code} is True" if value.nullable else code)
 
     def when_unknown(self, value: _Value):
-        yield from self._block(f"type({self._bind(value)}) is U")
+        code = self._bind(value)
+        # right after `if v is True:`, the value cannot be both: `elif` saves a test
+        follows_true = self._closed[1:] == (f"{code} is True", len(self.c.section.lines))
+        yield from self._block(f"type({code}) is U", "elif" if follows_true else "if")
 
     def when_any(self, accumulator: _Accumulator):
         if accumulator.used:
@@ -702,7 +705,7 @@ def _compile_section(section: _Section):
             node.col_offset, node.end_col_offset = 0, 0
     source = section.source
     filename = f"<rulelang {source.name}>" if source is not None else "<rulelang>"
-    if source is not None and filename not in linecache.cache:
+    if source is not None:
         lines = source.text.splitlines(keepends=True)
         linecache.cache[filename] = (len(source.text), None, lines, filename)
     return compile(tree, filename, "exec")

@@ -7,6 +7,7 @@ import cycles; names are resolved later, by the checker, per module scope.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import attrs
@@ -114,7 +115,9 @@ class _Loader:
         return self._load(f"<{name}>", Source(name, text), Path.cwd())
 
     def _load(self, key: str, source: Source, directory: Path) -> LoadedModule:
-        module = parse(source, self.diags)
+        source, module, diagnostics = _parse_once(source.name, source.text)
+        for diagnostic in diagnostics:
+            self.diags.add(diagnostic)
         loaded = LoadedModule(key=key, source=source, module=module, directory=directory)
         self.loaded[key] = loaded
         if module is None:
@@ -170,6 +173,18 @@ class _Loader:
         self.diags.error("RL0103", f"cannot find module `{target}`", decl.span,
                          help=f"looked for {shown}")
         return None
+
+
+@functools.lru_cache(maxsize=128)
+def _parse_once(name: str, text: str) -> tuple[Source, ast.Module | None, tuple]:
+    """A file's Source, AST and syntax diagnostics, parsed once per process: the stdlib's
+    common module is imported by every shipped agreement, and tools (the language
+    server, the tests) load the same files again and again. ASTs are immutable and
+    compared by identity, so programs may share them."""
+    source = Source(name, text)
+    diags = Diagnostics()
+    module = parse(source, diags)
+    return source, module, tuple(diags)
 
 
 def load_modules(refs: list[ModuleRef], diags: Diagnostics,

@@ -1,0 +1,907 @@
+"""Compile the typed core to one SQL query: the columnar engine's program.
+
+The query reads a relation with one row per case record (a column per field,
+NULL for an unknown fact) and returns one row per (record, root agreement)
+with exactly the decision fields of the interpreter. It is built as a
+sqlglot expression tree through a Dialect (DuckDB, Spark), never by pasting
+text: literals are quoted by sqlglot, names are generated or quoted.
+
+How the language maps onto SQL (docs/engines.md has the table):
+
+- **Unknown is NULL.** SQL's `AND`/`OR`/`NOT` are Kleene's; comparisons and
+  arithmetic are strict. Where a SQL function is not strict (list_concat,
+  list_contains on a NULL item), the compiler guards it.
+- **Facts.** Every value that may be unknown carries a second expression, a
+  list of text: the facts it hangs on, read only where the value IS NULL —
+  `["age"]` for an absent field, `["relatives[1].age"]` for a field of a list
+  item (the index comes from the lambda), `["rule \\`r\\` is not in force on
+  ..."]` for a dated rule. A decision's `missing` is the sorted, distinct
+  union of the facts the interpreter would report.
+- **Rules** are columns, computed once per record in dependency order, each
+  with its facts column; default logic, `first`, windows and the decision
+  procedure are CASE expressions in the interpreter's order.
+- **Suspect rows.** Where SQL could differ from the interpreter — a runtime
+  error the interpreter raises (a conflict of exceptions, a division by
+  zero, days compared with months, a date past year 9999), an integer past
+  64 bits, decimal arithmetic, whose rounding differs — the row is marked
+  `_suspect`, and the engine decides it again with the Python backend. So
+  a row is either decided in SQL exactly as the interpreter would, or by it.
+- What the compiler does not map (a record kept in a rule, records compared
+  for equality) raises `Unsupported`; that agreement is then decided by the
+  Python backend, record by record, and `unsupported` says why.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal
+
+import attrs
+from sqlglot import exp
+
+from rulelang import runtime as R
+from rulelang.core import decide as D
+from rulelang.core import ir
+from rulelang.semantics import types as T
+from rulelang.semantics.program import STATE
+from rulelang.backends.sql.dialects import DIALECTS, Dialect
+
+TRUE, FALSE, NULL = exp.true(), exp.false(), exp.null()
+MAX_INT = R.MAX_INT
+
+
+class Unsupported(Exception):
+    """A construct this compiler does not map to SQL (the agreement runs in Python)."""
+
+
+@attrs.frozen
+class Record:
+    """How to read a record value's fields: `fields` (built in the rules: a V per
+    field) or `prefix` (from the input: fields are struct fields, and an unknown
+    field's fact is prefix + name)."""
+    type: T.RecordType
+    fields: dict | None = None
+    prefix: exp.Expression | None = None
+    columns: bool = False      # the input itself: each field is a column
+
+
+@attrs.frozen
+class V:
+    """A compiled value: its SQL, whether it may be NULL (unknown), the facts it
+    hangs on where it is NULL, where a record's fields come from, the path of a
+    list read from the input, and where computing it may differ from Python."""
+    sql: exp.Expression
+    nullable: bool = False
+    facts: exp.Expression | None = None
+    record: Record | None = None
+    path: exp.Expression | None = None
+    suspect: exp.Expression | None = None
+
+
+def _or(*conditions):
+    conditions = [c for c in conditions if c is not None]
+    if not conditions:
+        return None
+    result = conditions[0]
+    for c in conditions[1:]:
+        result = exp.Or(this=_p(result), expression=_p(c))
+    return exp.Paren(this=result)
+
+
+def _and(*conditions):
+    conditions = [c for c in conditions if c is not None]
+    result = conditions[0]
+    for c in conditions[1:]:
+        result = exp.And(this=_p(result), expression=_p(c))
+    return exp.Paren(this=result)
+
+
+_ATOMS = (exp.Column, exp.Literal, exp.Paren, exp.Boolean, exp.Null, exp.Anonymous, exp.Func,
+          exp.Case, exp.Cast, exp.Dot, exp.Array, exp.Struct)
+
+
+def _p(e):
+    """`e` as an operand: sqlglot writes the tree as built, so a compound operand gets
+    parentheses here (`NOT a IS NULL` would read as `NOT (a IS NULL)`)."""
+    return e if isinstance(e, _ATOMS) else exp.Paren(this=e)
+
+
+def _is_null(e):
+    return exp.Paren(this=exp.Is(this=_p(e), expression=NULL))
+
+
+def _not_null(e):
+    return exp.Paren(this=exp.Not(this=exp.Paren(this=exp.Is(this=_p(e), expression=NULL))))
+
+
+def _is(e, value: bool):
+    return exp.Paren(this=exp.Is(this=_p(e), expression=TRUE if value else FALSE))
+
+
+def _op(cls, a, b):
+    return exp.Paren(this=cls(this=_p(a), expression=_p(b)))
+
+
+def _not(e):
+    return exp.Paren(this=exp.Not(this=_p(e)))
+
+
+def _case(*whens, default=None):
+    case = exp.Case()
+    for cond, value in whens:
+        case = case.when(cond, value)
+    if default is not None:
+        case = case.else_(default)
+    return case
+
+
+def _text(s: str):
+    return exp.Literal.string(s)
+
+
+def _same(a, b):
+    return _op(exp.NullSafeEQ, a, b)
+
+
+class SqlCompiler:
+    def __init__(self, program: ir.Program, dialect: Dialect) -> None:
+        self.program = program
+        self.d = dialect
+        self.columns: list[tuple[str, exp.Expression, int]] = []  # name, expression, stage
+        self.level: dict[str, int] = {}
+        self.done: dict[object, object] = {}       # Rule / Agreement -> what its columns hold
+        self.failed: dict[object, str] = {}
+        self.counter = 0
+        self.as_of = exp.column("_d")
+        self.sizes: dict = {}
+        self.lambdas = 0          # inside a quantifier's lambda: no columns can be made there
+        self.assume = exp.column("_assume")
+
+    # ---- names ---------------------------------------------------------------------------
+
+    def size(self, expr) -> int:
+        """The number of core nodes in `expr` (memoized)."""
+        if expr not in self.sizes:
+            self.sizes[expr] = 1 + sum(self.size(child) for child in ir.children(expr))
+        return self.sizes[expr]
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"_{prefix}{self.counter}"
+
+    def column(self, name: str, expression, level: int) -> exp.Expression:
+        self.columns.append((name, expression, level))
+        self.level[name] = level
+        return exp.column(name)
+
+    # ---- values ------------------------------------------------------------------------------
+
+    def facts_if_null(self, v: V):
+        """The facts of `v` where it is NULL, else NULL (an empty contribution)."""
+        if not v.nullable:
+            return None
+        return _case((_is_null(v.sql), v.facts))
+
+    def union(self, *vs: V):
+        return self.d.concat(*[self.facts_if_null(v) for v in vs if v.nullable])
+
+    def lit_list(self, items):
+        return self.d.make_list([_text(i) for i in items])
+
+    def ex(self, expr, env: dict) -> V:
+        v = _EX[type(expr)](self, expr, env)
+        if v.nullable and v.record is None and not self.lambdas and self.size(expr) >= SHARE_NODES:
+            # a large value that may be unknown: its facts repeat its SQL in their tests,
+            # so it becomes a column of its own, read by name
+            v = self.store(self.fresh("e")[1:], v)
+        return v
+
+    def _lit(self, expr, env):
+        return self.literal(expr.value, expr.type)
+
+    def literal(self, value, type_) -> V:
+        if isinstance(value, R.Unknown):
+            return V(exp.cast(NULL, self.d.sql_type(type_)), True, self.lit_list(sorted(value.facts)))
+        if type(value) is bool:
+            return V(TRUE if value else FALSE)
+        if isinstance(value, int):
+            return V(exp.cast(exp.Literal.number(value), "BIGINT"))
+        if isinstance(value, Decimal):
+            return V(exp.cast(_text(str(value)), self.d.decimal_type))
+        if isinstance(value, str):
+            return V(_text(value))
+        if isinstance(value, _dt.date):
+            return V(exp.cast(_text(value.isoformat()), "DATE"))
+        if isinstance(value, R.Duration):
+            return V(self.d.struct({"months": exp.cast(exp.Literal.number(value.months), "BIGINT"),
+                                    "days": exp.cast(exp.Literal.number(value.days), "BIGINT")}))
+        if isinstance(value, (frozenset, tuple)):
+            elem = T.element_type(type_) if type_ is not None else None
+            items = sorted(value, key=_sort_key) if isinstance(value, frozenset) else list(value)
+            if isinstance(elem, T.RecordType):
+                raise Unsupported("a list of records written in the rules")
+            if not items:
+                return V(self.d.empty_list(self.d.sql_type(elem if elem is not None else T.TEXT)))
+            return V(self.d.make_list([self.literal(i, elem).sql for i in items]))
+        if isinstance(value, dict):
+            record = T.strip(type_)
+            fields = {name: self.literal(value[name], ftype) for name, ftype in record.fields.items()}
+            return self.built_record(record, fields)
+        raise Unsupported(f"a literal of type {type(value).__name__}")
+
+    def built_record(self, record: T.RecordType, fields: dict) -> V:
+        struct = self.d.struct({name: fields[name].sql for name in record.fields})
+        return V(struct, record=Record(record, fields=fields),
+                 suspect=_or(*[f.suspect for f in fields.values()]))
+
+    def _local(self, expr, env):
+        return env[expr.var]
+
+    def _input(self, expr, env):
+        return V(NULL, record=Record(expr.type, prefix=_text(""), columns=True))
+
+    def _get_field(self, expr, env):
+        obj = self.ex(expr.obj, env)
+        if isinstance(expr.obj.type, T.DecisionType):
+            return obj.record.fields[expr.name]
+        return self.field(obj, expr.name, expr)
+
+    def field(self, obj: V, name: str, expr) -> V:
+        record = obj.record
+        if record is None:
+            raise Unsupported("a record whose origin the SQL compiler cannot follow")
+        if record.fields is not None:
+            return record.fields[name]
+        field_type = record.type.fields[name]
+        sql = exp.column(name, quoted=True) if record.columns else self.d.field(obj.sql, name)
+        fact = exp.DPipe(this=record.prefix, expression=_text(name), safe=True)
+        nullable = T.is_optional(field_type) or obj.nullable
+        facts = None
+        if nullable:
+            facts = self.d.make_list([fact])
+            if obj.nullable:
+                facts = _case((_is_null(obj.sql), obj.facts), default=facts)
+        base = T.strip(field_type)
+        v = V(sql, nullable, facts, suspect=obj.suspect)
+        if isinstance(base, T.RecordType):
+            prefix = exp.DPipe(this=fact, expression=_text("."), safe=True)
+            return attrs.evolve(v, record=Record(base, prefix=prefix))
+        if isinstance(base, (T.ListType, T.SetType)):
+            return attrs.evolve(v, path=fact)
+        return v
+
+    def _rule_value(self, expr, env):
+        return self.rule(expr.rule)
+
+    def _const_value(self, expr, env):
+        return self.ex(expr.const.value, {})
+
+    def _decision_of(self, expr, env):
+        return self.decision_value(expr.agreement)
+
+    def _call(self, expr, env):
+        args = [self.ex(a, env) for a in expr.args]
+        return self.ex(expr.function.body, dict(zip(expr.function.params, args)))
+
+    # ---- operators ----------------------------------------------------------------------------
+
+    def _prim(self, expr, env):
+        args = [self.ex(a, env) for a in expr.args]
+        sql, suspect = _OPS[expr.op.name](self, expr, args)
+        known = [_not_null(a.sql) for a in args if a.nullable]
+        if suspect is not None and known:
+            suspect = _and(*known, suspect)   # only where the operator is reached
+        nullable = any(a.nullable for a in args) or expr.nullable
+        return V(sql, nullable, self.union(*args) if nullable else None,
+                 suspect=_or(suspect, *[a.suspect for a in args]))
+
+    def _and(self, expr, env):
+        return self._kleene(expr, env, exp.And)
+
+    def _or(self, expr, env):
+        return self._kleene(expr, env, exp.Or)
+
+    def _kleene(self, expr, env, op):
+        a, b = self.ex(expr.left, env), self.ex(expr.right, env)
+        sql = _op(op, a.sql, b.sql)
+        nullable = a.nullable or b.nullable
+        return V(sql, nullable, self.union(a, b) if nullable else None,
+                 suspect=_or(a.suspect, b.suspect))
+
+    def _default(self, expr, env):
+        a, b = self.ex(expr.value, env), self.ex(expr.fallback, env)
+        return V(exp.Coalesce(this=a.sql, expressions=[b.sql]), b.nullable, b.facts,
+                 suspect=_or(a.suspect, b.suspect))
+
+    def _known(self, expr, env):
+        v = self.ex(expr.value, env)
+        return V(_not_null(v.sql) if v.nullable else TRUE, suspect=v.suspect)
+
+    def _if(self, expr, env):
+        c, t, e = (self.ex(x, env) for x in (expr.cond, expr.then, expr.else_))
+        if t.record is not None or e.record is not None:
+            raise Unsupported("`if` choosing between records")
+        suspect = _or(c.suspect, t.suspect, e.suspect)
+        if not c.nullable:
+            sql = _case((c.sql, t.sql), default=e.sql)
+            facts = _case((c.sql, t.facts or NULL), default=e.facts or NULL) if expr.nullable else None
+            return V(sql, expr.nullable, facts, suspect=suspect)
+        sql = _case((_is(c.sql, True), t.sql), (_is(c.sql, False), e.sql),
+                    (_same(t.sql, e.sql), t.sql), default=exp.cast(NULL, self.d.sql_type(expr.type)))
+        both_unknown = _and(_is_null(t.sql), _is_null(e.sql)) if t.nullable and e.nullable else FALSE
+        facts = _case((_is(c.sql, True), t.facts or NULL), (_is(c.sql, False), e.facts or NULL),
+                      (both_unknown, t.facts or NULL), default=self.union(c, t, e))
+        return V(sql, True, facts, suspect=suspect)
+
+    def _let(self, expr, env):
+        return self.ex(expr.body, {**env, expr.var: self.ex(expr.value, env)})
+
+    def _quantify(self, expr, env):
+        coll = self.ex(expr.collection, env)
+        x, i = self.fresh("x"), self.fresh("i")
+        item = self.item(coll, expr, x, i)
+        self.lambdas += 1
+        try:
+            body = self.ex(expr.body, {**env, expr.var: item})
+        finally:
+            self.lambdas -= 1
+        values = self.d.transform(coll.sql, [x, i], body.sql)
+        has_unknown = None
+        if body.nullable:
+            v = self.fresh("v")
+            has_unknown = exp.GT(this=self.d.length(self.d.filter(values, [v], _is_null(exp.column(v)))),
+                                 expression=exp.Literal.number(0))
+        if expr.kind == "any":
+            sql = _case((self.d.contains(values, TRUE), TRUE), *([(has_unknown, NULL)] if has_unknown else []),
+                        default=FALSE)
+        elif expr.kind == "all":
+            sql = _case((self.d.contains(values, FALSE), FALSE), *([(has_unknown, NULL)] if has_unknown else []),
+                        default=TRUE)
+        else:
+            v = self.fresh("v")
+            count = self.d.length(self.d.filter(values, [v], exp.column(v)))
+            sql = _case((has_unknown, exp.cast(NULL, "BIGINT")), default=count) if has_unknown else count
+        if coll.nullable:
+            sql = _case((_is_null(coll.sql), exp.cast(NULL, self.d.sql_type(expr.type))), default=sql)
+        facts = None
+        if expr.nullable:
+            item_facts = self.d.flatten(self.d.transform(coll.sql, [x, i], self.facts_if_null(body)
+                                                         or self.d.empty_list("VARCHAR")))
+            facts = item_facts if not coll.nullable else _case(
+                (_is_null(coll.sql), coll.facts), default=item_facts)
+        suspect = coll.suspect
+        if body.suspect is not None:
+            suspect = _or(suspect, self.d.contains(self.d.transform(coll.sql, [x, i], body.suspect), TRUE))
+        return V(sql, expr.nullable, facts, suspect=suspect)
+
+    def item(self, coll: V, expr, x: str, i: str) -> V:
+        """The quantifier's variable: an item of the collection."""
+        elem = T.element_type(expr.collection.type)
+        if not isinstance(elem, T.RecordType):
+            return V(exp.column(x))
+        if coll.path is None:
+            raise Unsupported("a quantifier over records that do not come from the input")
+        index = _op(exp.Sub, exp.column(i), exp.Literal.number(self.d.index_base)) \
+            if self.d.index_base else exp.column(i)
+        prefix = exp.DPipe(this=exp.DPipe(this=exp.DPipe(this=coll.path, expression=_text("["), safe=True),
+                                          expression=self.d.int_text(index), safe=True),
+                           expression=_text("]."), safe=True)
+        return V(exp.column(x), record=Record(elem, prefix=prefix))
+
+    def _match(self, expr, env):
+        s = self.ex(expr.scrutinee, env)
+        arms = [(arm.members, self.ex(arm.body, env)) for arm in expr.arms]
+        otherwise = self.ex(expr.otherwise, env) if expr.otherwise is not None else None
+        if any(v.record is not None for _, v in arms):
+            raise Unsupported("`match` choosing between records")
+
+        def test(members):
+            return _or(*[_op(exp.EQ, s.sql, _text(m)) for m in members])
+
+        null = exp.cast(NULL, self.d.sql_type(expr.type))
+        sql = _case(*[(test(m), v.sql) for m, v in arms], default=otherwise.sql if otherwise else null)
+        facts = None
+        if expr.nullable:
+            facts = _case(*([(_is_null(s.sql), s.facts)] if s.nullable else []),
+                          *[(test(m), v.facts or NULL) for m, v in arms],
+                          default=(otherwise.facts or NULL) if otherwise else NULL)
+        suspect = _or(s.suspect, *[v.suspect for _, v in arms], otherwise.suspect if otherwise else None)
+        return V(sql, expr.nullable, facts, suspect=suspect)
+
+    def _make_set(self, expr, env):
+        items = [self.ex(i, env) for i in expr.items]
+        if isinstance(expr.type.elem, T.RecordType):
+            raise Unsupported("a set of records")
+        return V(self.d.sort_distinct(self.d.make_list([i.sql for i in items])),
+                 suspect=_or(*[i.suspect for i in items]))
+
+    def _make_list(self, expr, env):
+        if isinstance(expr.type.elem, T.RecordType):
+            raise Unsupported("a list of records written in the rules")
+        items = [self.ex(i, env) for i in expr.items]
+        return V(self.d.make_list([i.sql for i in items]), suspect=_or(*[i.suspect for i in items]))
+
+    def _make_record(self, expr, env):
+        given = {name: self.ex(value, env) for name, value in expr.fields}
+        fields = {name: given.get(name) or self.literal(R.Unknown(frozenset({name})), ftype)
+                  for name, ftype in expr.record.fields.items()}
+        return self.built_record(expr.record, fields)
+
+    def _with(self, expr, env):
+        base = self.ex(expr.base, env)
+        if base.nullable or base.record is None:
+            raise Unsupported("`with` on a record that may be unknown")
+        updates = {name: self.ex(value, env) for name, value in expr.fields}
+        fields = {name: updates[name] if name in updates else self.field(base, name, expr)
+                  for name in expr.type.fields}
+        return self.built_record(expr.type, fields)
+
+    # ---- rules ------------------------------------------------------------------------------
+
+    def rule(self, rule: ir.Rule) -> V:
+        if rule in self.failed:
+            raise Unsupported(self.failed[rule])
+        if rule not in self.done:
+            if isinstance(rule.type, (T.RecordType, T.ListType, T.SetType)) and \
+                    isinstance(getattr(rule.type, "elem", rule.type), T.RecordType):
+                self.failed[rule] = f"rule `{rule.name}` holds records"
+                raise Unsupported(self.failed[rule])
+            try:
+                value = self.rule_body(rule)
+            except Unsupported as error:
+                self.failed[rule] = str(error)
+                raise
+            self.done[rule] = self.store(f"r{len(self.done)}", value)
+        return self.done[rule]
+
+    def keep(self, name: str, expression) -> exp.Expression:
+        """`expression` as a column of the first stage that has every column it reads."""
+        if expression is None or isinstance(expression, (exp.Column, exp.Boolean, exp.Null, exp.Literal)):
+            return expression
+        level = 1 + max((self.level.get(c.name, 0) for c in expression.find_all(exp.Column)), default=0)
+        return self.column(f"_{name}", expression, level)
+
+    def store(self, name: str, v: V) -> V:
+        """`v` as columns (value, facts, suspect), computed once per record and read by
+        name; the facts only where the value is NULL."""
+        sql = self.keep(name, v.sql)
+        facts = None
+        if v.nullable and v.facts is not None:
+            facts = self.keep(f"{name}_f", _case((_is_null(sql), v.facts)))
+        return V(sql, v.nullable, facts, path=v.path, suspect=self.keep(f"{name}_s", v.suspect))
+
+    def no_value(self, rule: ir.Rule):
+        reason = ("no branch of rule `{}` holds on " if rule.branches else
+                  "rule `{}` is not in force on ").format(rule.name)
+        return self.d.make_list([exp.DPipe(this=_text(reason), expression=self.d.date_text(self.as_of),
+                                           safe=True)])
+
+    def active(self, clause):
+        w = clause.window
+        tests = []
+        if w.start is not None:
+            tests.append(_op(exp.GTE, self.as_of, self.literal(w.start, T.DATE).sql))
+        if w.end is not None:
+            tests.append(_op(exp.LTE, self.as_of, self.literal(w.end, T.DATE).sql))
+        return _and(*tests) if tests else None
+
+    def rule_body(self, rule: ir.Rule) -> V:
+        null = exp.cast(NULL, self.d.sql_type(rule.type))
+        if rule.branches:
+            whens, fact_whens, suspects = [], [], []
+            for branch in rule.branches:
+                active = self.active(branch.clause)
+                value = self.ex(branch.value, {})
+                suspects.append(value.suspect)
+                if branch.cond is None:
+                    test = active if active is not None else TRUE
+                    whens.append((test, value.sql))
+                    fact_whens.append((test, value.facts or NULL))
+                    if active is None:
+                        break
+                    continue
+                cond = self.ex(branch.cond, {})
+                suspects.append(cond.suspect)
+                holds = _and(*[t for t in (active, _is(cond.sql, True)) if t is not None])
+                whens.append((holds, value.sql))
+                fact_whens.append((holds, value.facts or NULL))
+                if cond.nullable:
+                    unsure = _and(*[t for t in (active, _is_null(cond.sql)) if t is not None])
+                    whens.append((unsure, null))
+                    fact_whens.append((unsure, cond.facts))
+            return V(_case(*whens, default=null), rule.nullable,
+                     _case(*fact_whens, default=self.no_value(rule)) if rule.nullable else None,
+                     suspect=_or(*suspects))
+        active = self.active(rule.default_clause)
+        base = self.ex(rule.default, {})
+        if active is not None:
+            base = V(_case((active, base.sql), default=null), True,
+                     _case((active, base.facts or NULL), default=self.no_value(rule)), suspect=base.suspect)
+        if not rule.exceptions:
+            return base
+        return self.default_logic(rule.exceptions, base, rule.type)
+
+    def default_logic(self, exceptions, base: V, type_) -> V:
+        """runtime.default_logic in SQL: the exceptions that fire must agree (else the row
+        is suspect: the interpreter reports a conflict); an unsure exception whose value
+        would differ makes the value unknown."""
+        compiled = []
+        for exc in exceptions:
+            active = self.active(exc.clause)
+            cond = self.ex(exc.cond, {})
+            own = self.ex(exc.value, {})
+            value = self.default_logic(exc.children, own, type_) if exc.children else own
+            fired = _and(*[t for t in (active, _is(cond.sql, True)) if t is not None])
+            unsure = _and(*[t for t in (active, _is_null(cond.sql)) if t is not None]) if cond.nullable else None
+            compiled.append((fired, unsure, cond, value))
+        null = exp.cast(NULL, self.d.sql_type(type_))
+        result = V(_case(*[(f, v.sql) for f, _, _, v in compiled], default=base.sql),
+                   True, _case(*[(f, v.facts or NULL) for f, _, _, v in compiled], default=base.facts or NULL))
+        conflicts = [_and(f1, f2, _not(_same(v1.sql, v2.sql)))
+                     for n, (f1, _, _, v1) in enumerate(compiled) for f2, _, _, v2 in compiled[n + 1:]]
+        suspect = _or(base.suspect, *conflicts, *[c.suspect for _, _, c, _ in compiled],
+                      *[v.suspect for *_, v in compiled])
+        differs = [(_and(u, _not(_same(v.sql, result.sql))), c, v)
+                   for _, u, c, v in compiled if u is not None]
+        if not differs:
+            return V(result.sql, base.nullable or any(v.nullable for *_, v in compiled),
+                     result.facts, suspect=suspect)
+        sql = _case(*[(test, null) for test, _, _ in differs], default=result.sql)
+        facts = _case(*[(test, self.d.concat(c.facts, self.facts_if_null(result))) for test, c, _ in differs],
+                      default=result.facts)
+        return V(sql, True, facts, suspect=suspect)
+
+    # ---- agreements ------------------------------------------------------------------------
+
+    def decision_value(self, agreement: ir.Agreement) -> V:
+        """An agreement's decision as a value rules read (core.decide.decision_value)."""
+        columns = self.decision_columns(agreement)
+        outcome = columns["outcome"]
+        returns_facts = _case((_op(exp.EQ, outcome, _text(D.UNDETERMINED)), columns["missing"]),
+                              default=self.d.make_list([exp.DPipe(
+                                  this=_text(f"`{agreement.name}` returns no one: its outcome is "),
+                                  expression=outcome, safe=True)]))
+        fields = {"status": V(columns["status"]), "outcome": V(outcome),
+                  "returns_to": V(columns["returns_to"], True, returns_facts),
+                  "exceptions": V(self.d.sort_distinct(self.d.coalesce_list(columns["exceptions"]))),
+                  "missing": V(self.d.sort_distinct(self.d.coalesce_list(columns["missing"]))),
+                  "unestablished": V(self.d.sort_distinct(self.d.coalesce_list(
+                      self.d.transform(columns["unestablished"], ["u"], self.d.field(exp.column("u"), "exception")))))}
+        return V(NULL, record=Record(None, fields=fields), suspect=columns["suspect"])
+
+    def decision_columns(self, agreement: ir.Agreement) -> dict:
+        if agreement in self.failed:
+            raise Unsupported(self.failed[agreement])
+        if agreement not in self.done:
+            name = f"a{len(self.done)}"
+            try:
+                parts = self.decision(agreement, name)
+            except Unsupported as error:
+                self.failed[agreement] = str(error)
+                raise
+            self.done[agreement] = {key: self.keep(f"{name}_{key}_v", value) for key, value in parts.items()}
+        return self.done[agreement]
+
+    def decision(self, agreement: ir.Agreement, name: str) -> dict:
+        """The decision procedure (core/decide.py) as SQL: the outcomes tested in the
+        procedure's order; each part a column, computed once per record."""
+        keep = lambda part, e: self.keep(f"{name}_{part}", e)  # noqa: E731
+        status = keep("status", self.status(agreement.timeline))
+        not_in_force = keep("nif", _and(_op(exp.NEQ, status, _text("in_force")), _not(self.assume)))
+        suspects = []
+        false_tests, unknown = [], []
+        for n, conjunct in enumerate(agreement.scope):
+            active = self.active(conjunct.clause)
+            value = self.store(f"{name}_c{n}", self.ex(conjunct.expr, {}))
+            suspects.append(value.suspect)
+            false_tests.append(_and(*[t for t in (active, _is(value.sql, False)) if t is not None]))
+            if conjunct.expr.nullable:
+                unknown.append((_and(*[t for t in (active, _is_null(value.sql)) if t is not None]), value))
+        not_applicable = keep("na", _or(*false_tests)) if false_tests else FALSE
+        scope_unknown = keep("su", _or(*[t for t, _ in unknown])) if unknown else FALSE
+
+        held, held_tests, unest, unknown_tests, state_tests, state_facts = [], [], [], [], [], []
+        for n, exc in enumerate(agreement.exceptions):
+            value, unest_of = self.holds(exc)
+            value = self.store(f"{name}_x{n}", value)
+            suspects.append(value.suspect)
+            held_tests.append(_is(value.sql, True))
+            held.append(_case((held_tests[-1], self.d.make_list([_text(exc.name)]))))
+            if unest_of is not None:   # counter-exceptions record their own: no cheap guard
+                unest.append(unest_of)
+                unknown_tests.append(TRUE)
+            if D.may_be_unknown(exc):
+                unknown_tests.append(_is_null(value.sql))
+                if exc.clause.burden == STATE:
+                    state_tests.append(_is_null(value.sql))
+                    state_facts.append(_case((_is_null(value.sql), value.facts)))
+                else:
+                    unest.append(_case((_is_null(value.sql), self.d.make_list([self.unestablished(
+                        exc.name, value.facts)]))))
+        any_held = keep("any", _or(*held_tests)) if held_tests else FALSE
+        held_list = self.d.concat(*held) if held else self.d.empty_list("VARCHAR")
+        unest_list = None
+        if unest:  # built only where some exception is unknown (the list is empty elsewhere)
+            unest_list = keep("unest", _case((_or(*unknown_tests), self.d.concat(*unest, elem=self.d.UNESTABLISHED)),
+                                             default=self.d.empty_list(self.d.UNESTABLISHED)))
+        state_unknown = keep("stu", _or(*state_tests)) if state_tests else FALSE
+
+        returns_to = None
+        if agreement.returns_to is not None:
+            returns_to = self.store(f"{name}_to", self.ex(agreement.returns_to, {}))
+            suspects.append(returns_to.suspect)
+        returns_unknown = _is_null(returns_to.sql) if returns_to is not None and returns_to.nullable else FALSE
+        outcome = keep("outcome", _case(
+            (not_in_force, _text(D.NOT_IN_FORCE)), (not_applicable, _text(D.NOT_APPLICABLE)),
+            (scope_unknown, _text(D.UNDETERMINED)), (any_held, _text(D.EXEMPT)),
+            (state_unknown, _text(D.UNDETERMINED)), (returns_unknown, _text(D.UNDETERMINED)),
+            default=_text(D.APPLIES)))
+
+        def when(result):
+            return _op(exp.EQ, outcome, _text(result))
+
+        scope_facts = [_case((t, v.facts)) for t, v in unknown]
+        missing = _case(
+            *([(_and(when(D.UNDETERMINED), scope_unknown), self.d.sort_distinct(self.d.concat(*scope_facts)))]
+              if unknown else []),
+            *([(_and(when(D.UNDETERMINED), state_unknown), self.d.sort_distinct(self.d.concat(*state_facts)))]
+              if state_facts else []),
+            *([(when(D.UNDETERMINED), self.d.sort_distinct(self.d.coalesce_list(returns_to.facts)))]
+              if returns_to is not None and returns_to.nullable else []))
+        exceptions = _case((_or(when(D.EXEMPT), _and(when(D.UNDETERMINED), scope_unknown)), held_list)) \
+            if held else NULL
+        to = _case((when(D.APPLIES), returns_to.sql)) if returns_to is not None else exp.cast(NULL, "VARCHAR")
+        assumed = _case((_and(self.assume, _op(exp.NEQ, status, _text("in_force"))), _text("in_force")))
+        suspect = keep("s", _case((not_in_force, FALSE), default=_or(*suspects) or FALSE))
+        decided = _not(_or(when(D.NOT_IN_FORCE), when(D.NOT_APPLICABLE)))
+        return {"status": status, "outcome": outcome, "returns_to": to, "exceptions": exceptions,
+                "missing": missing if missing.args.get("ifs") else NULL,
+                "unestablished": _case((decided, unest_list)) if unest_list is not None else NULL,
+                "assumed": assumed, "suspect": suspect}
+
+    def unestablished(self, name: str, facts):
+        return self.d.struct({"exception": _text(name), "facts": self.d.sort_distinct(self.d.coalesce_list(facts))})
+
+    def holds(self, exc: ir.AgreementException):
+        """(value, unestablished list) of an exception and its counter-exceptions, as
+        runtime.holds_unless computes them: the children are looked at in order while
+        none has stopped it; one that holds defeats it, one the state must rule out and
+        cannot leaves it unknown, one the claimant cannot establish is recorded."""
+        active = self.active(exc.clause)
+        cond = self.ex(exc.cond, {})
+        own = V(_case((active, cond.sql), default=FALSE) if active is not None else cond.sql,
+                cond.nullable, cond.facts, suspect=cond.suspect)
+        if not exc.children:
+            return own, None
+        reached = _not(_is(own.sql, False))
+        arms, fact_arms, unest, suspects = [(_is(own.sql, False), FALSE)], [], [], [own.suspect]
+        for child in exc.children:
+            value, child_unest = self.holds(child)
+            if value.suspect is not None:
+                suspects.append(_and(reached, value.suspect))
+            if child_unest is not None:
+                unest.append(_case((reached, child_unest)))
+            arms.append((_is(value.sql, True), FALSE))
+            stops = _is(value.sql, True)
+            if D.may_be_unknown(child):
+                if child.clause.burden == STATE:
+                    arms.append((_is_null(value.sql), exp.cast(NULL, "BOOLEAN")))
+                    fact_arms.append((_is_null(value.sql), self.d.concat(self.facts_if_null(own), value.facts)))
+                    stops = _or(stops, _is_null(value.sql))
+                else:
+                    unest.append(_case((_and(reached, _is_null(value.sql)), self.d.make_list(
+                        [self.unestablished(child.name, value.facts)]))))
+            reached = _and(reached, _not(stops))
+        # CASE tests its arms in order: an arm is only reached when no earlier child stopped
+        sql = _case(*arms, default=own.sql)
+        nullable = own.nullable or bool(fact_arms)
+        facts = None
+        if nullable:
+            facts = _case(*fact_arms, default=own.facts or NULL) if fact_arms else own.facts
+        return V(sql, nullable, facts, suspect=_or(*suspects)), (
+            self.d.concat(*unest, elem=self.d.UNESTABLISHED) if unest else None)
+
+    def status(self, timeline: ir.Timeline):
+        dates, statuses = timeline.changes
+        whens = [(_op(exp.LT, self.as_of, self.literal(day, T.DATE).sql), _text(before))
+                 for day, before in zip(dates, statuses)]
+        return _case(*whens, default=_text(statuses[-1])) if whens else _text(statuses[-1])
+
+    # ---- the query -----------------------------------------------------------------------------
+
+    def query(self, source: exp.Expression, agreements: list[ir.Agreement]) -> exp.Select:
+        """SELECT, for every row of `source` (the input fields as columns, and `_row`,
+        `_d` (the as-of date), `_assume` (bool)), `_row`, `_case`, `_suspect` and
+        `_decisions`: the decisions of `agreements`, in order, as a list of structs."""
+        decided = [(a, self.decision_columns(a)) for a in agreements]
+        stages: dict[int, list] = {}
+        for name, expression, level in self.columns:
+            stages.setdefault(level, []).append(exp.alias_(expression, name))
+        relation = source
+        for level in sorted(stages):
+            relation = exp.select(exp.Star(), *stages[level]).from_(
+                exp.Subquery(this=relation, alias=exp.TableAlias(this=exp.to_identifier(f"_s{level}"))))
+        decisions = [self.d.struct({
+            "agreement": _text(agreement.name), "as_of": self.as_of, "status": c["status"],
+            "outcome": c["outcome"], "returns_to": c["returns_to"],
+            "exceptions": self.d.coalesce_list(c["exceptions"]), "missing": self.d.coalesce_list(c["missing"]),
+            "unestablished": c["unestablished"], "assumed": c["assumed"]}) for agreement, c in decided]
+        case_id = exp.column("id", quoted=True) if "id" in (self.program.input_type.fields if
+                                                             self.program.input_type else {}) else NULL
+        suspect = _or(*[c["suspect"] for _, c in decided]) or FALSE
+        return exp.select(exp.column("_row"), exp.alias_(exp.cast(case_id, "VARCHAR"), "_case"),
+                          exp.alias_(suspect, "_suspect"),
+                          exp.alias_(self.d.make_list(decisions), "_decisions")).from_(
+            exp.Subquery(this=relation, alias=exp.TableAlias(this=exp.to_identifier("_final"))))
+
+
+@attrs.frozen
+class SqlProgram:
+    """The root agreements compiled to one query, and those that could not be."""
+    compiler: SqlCompiler
+    agreements: tuple          # compiled, in program order
+    unsupported: dict          # agreement name -> why it is decided in Python
+
+    def select(self, source: exp.Expression) -> exp.Select:
+        return self.compiler.query(source, list(self.agreements))
+
+    def sql(self, source: exp.Expression, pretty: bool = True) -> str:
+        return self.select(source).sql(self.compiler.d.name, pretty=pretty)
+
+
+def compile_sql(program: ir.Program, dialect: str = "duckdb") -> SqlProgram:
+    """Compile the root agreements of a lowered program to SQL."""
+    compiler = SqlCompiler(program, DIALECTS[dialect])
+    compiled, unsupported = [], {}
+    for agreement in program.agreements:
+        try:
+            compiler.decision_columns(agreement)
+            compiled.append(agreement)
+        except Unsupported as error:
+            unsupported[agreement.name] = str(error)
+    return SqlProgram(compiler, tuple(compiled), unsupported)
+
+
+SHARE_NODES = 6
+
+
+def _sort_key(value):
+    return (str(type(value)), repr(value))
+
+
+# ---- operators: the backend's one mapping (semantics/operators.py names) ----------------------
+
+def _binary(op):
+    return lambda c, e, a: (_op(op, a[0].sql, a[1].sql), None)
+
+
+def _checked_int(op):
+    """Integer arithmetic: NULL where 64 bits overflow (the row is then suspect: Python's
+    integers do not overflow)."""
+    def compile(c, e, a):
+        sql = c.d.try_(op(this=_p(a[0].sql), expression=_p(a[1].sql)))
+        return sql, _is_null(sql)
+    return compile
+
+
+def _decimal(op):
+    """Decimal arithmetic rounds differently in SQL: computed, and the row marked suspect."""
+    def compile(c, e, a):
+        return _op(op, exp.cast(a[0].sql, c.d.decimal_type), exp.cast(a[1].sql, c.d.decimal_type)), TRUE
+    return compile
+
+
+def _date_shift(sign: int, date_first: bool = True):
+    def compile(c, e, a):
+        date, duration = (a[0].sql, a[1].sql) if date_first else (a[1].sql, a[0].sql)
+        months, days = c.d.field(duration, "months"), c.d.field(duration, "days")
+        if sign < 0:
+            months, days = exp.Neg(this=_p(months)), exp.Neg(this=_p(days))
+        shifted = c.d.add_days(c.d.add_months(date, months), days)
+        year = c.d.year(shifted)
+        out_of_range = _or(_op(exp.GT, year, exp.Literal.number(9999)),
+                           _op(exp.LT, year, exp.Literal.number(1)))
+        return shifted, out_of_range
+    return compile
+
+
+def _duration(c, months, days):
+    return c.d.struct({"months": months, "days": days})
+
+
+def _duration_compare(op):
+    def compile(c, e, a):
+        x, y = a[0].sql, a[1].sql
+        if all(_in_days(arg) for arg in e.args):
+            return _op(op, c.d.field(x, "days"), c.d.field(y, "days")), None
+        xm, xd, ym, yd = (c.d.field(x, "months"), c.d.field(x, "days"), c.d.field(y, "months"),
+                          c.d.field(y, "days"))
+        zero = exp.Literal.number(0)
+        by_days = _and(_op(exp.EQ, xm, zero), _op(exp.EQ, ym, zero))
+        by_months = _and(_op(exp.EQ, xd, zero), _op(exp.EQ, yd, zero))
+        sql = _case((by_days, _op(op, xd, yd)), (by_months, _op(op, xm, ym)))
+        return sql, _not(_or(by_days, by_months))   # the interpreter reports RL0309
+    return compile
+
+
+def _in_days(arg) -> bool:
+    """A duration counted in days whatever the record: `date - date`, or `N days`."""
+    if isinstance(arg, ir.Lit):
+        return isinstance(arg.value, R.Duration) and arg.value.months == 0
+    return isinstance(arg, ir.Prim) and arg.op.name == "date_diff"
+
+
+def _equality(negate: bool):
+    def compile(c, e, a):
+        if any(isinstance(T.strip(x.type), T.RecordType) for x in e.args):
+            raise Unsupported("records compared for equality")
+        op = exp.NEQ if negate else exp.EQ
+        return _op(op, a[0].sql, a[1].sql), None
+    return compile
+
+
+def _member(negate: bool):
+    def compile(c, e, a):
+        if isinstance(T.strip(e.args[0].type), T.RecordType):
+            raise Unsupported("a record looked up in a collection")
+        test = c.d.contains(a[1].sql, a[0].sql)
+        return (_not(test) if negate else test), None
+    return compile
+
+
+def _set_op(kind: str):
+    def compile(c, e, a):
+        x, y = a[0].sql, a[1].sql
+        if kind == "union":
+            return c.d.sort_distinct(c.d.concat(x, y)), None
+        v = c.fresh("m")
+        inside = c.d.contains(y, exp.column(v))
+        keep = inside if kind == "intersect" else _not(inside)
+        return c.d.filter(x, [v], keep), None
+    return compile
+
+
+def _len(c, e, a):
+    if T.strip(e.args[0].type) == T.TEXT:
+        return c.d.text_length(a[0].sql), None
+    return c.d.length(a[0].sql), None
+
+
+_OPS = {
+    "eq": _equality(False), "ne": _equality(True),
+    "lt": _binary(exp.LT), "le": _binary(exp.LTE), "gt": _binary(exp.GT), "ge": _binary(exp.GTE),
+    "duration_lt": _duration_compare(exp.LT), "duration_le": _duration_compare(exp.LTE),
+    "duration_gt": _duration_compare(exp.GT), "duration_ge": _duration_compare(exp.GTE),
+    "in": _member(False), "not_in": _member(True),
+    "int_add": _checked_int(exp.Add), "int_sub": _checked_int(exp.Sub), "int_mul": _checked_int(exp.Mul),
+    "decimal_add": _decimal(exp.Add), "decimal_sub": _decimal(exp.Sub), "decimal_mul": _decimal(exp.Mul),
+    "divide": _decimal(exp.Div),
+    "text_concat": lambda c, e, a: (exp.Paren(this=exp.DPipe(this=_p(a[0].sql), expression=_p(a[1].sql),
+                                                              safe=True)), None),
+    "date_add": _date_shift(1), "duration_add_date": _date_shift(1, date_first=False),
+    "date_sub": _date_shift(-1),
+    "date_diff": lambda c, e, a: (_duration(c, exp.cast(exp.Literal.number(0), "BIGINT"),
+                                            exp.cast(c.d.days_between(a[0].sql, a[1].sql), "BIGINT")), None),
+    "duration_add": lambda c, e, a: (_duration(c, exp.Add(this=c.d.field(a[0].sql, "months"),
+                                                          expression=c.d.field(a[1].sql, "months")),
+                                               exp.Add(this=c.d.field(a[0].sql, "days"),
+                                                       expression=c.d.field(a[1].sql, "days"))), None),
+    "duration_sub": lambda c, e, a: (_duration(c, exp.Sub(this=c.d.field(a[0].sql, "months"),
+                                                          expression=c.d.field(a[1].sql, "months")),
+                                               exp.Sub(this=c.d.field(a[0].sql, "days"),
+                                                       expression=c.d.field(a[1].sql, "days"))), None),
+    "duration_mul": lambda c, e, a: (_duration(c, _op(exp.Mul, c.d.field(a[0].sql, "months"), a[1].sql),
+                                               _op(exp.Mul, c.d.field(a[0].sql, "days"), a[1].sql)), None),
+    "int_mul_duration": lambda c, e, a: (_duration(c, exp.Mul(this=c.d.field(a[1].sql, "months"),
+                                                              expression=a[0].sql),
+                                                   exp.Mul(this=c.d.field(a[1].sql, "days"),
+                                                           expression=a[0].sql)), None),
+    "union": _set_op("union"), "intersect": _set_op("intersect"), "minus": _set_op("minus"),
+    "not": lambda c, e, a: (_not(a[0].sql), None),
+    "neg": lambda c, e, a: (exp.Paren(this=exp.Neg(this=_p(a[0].sql))), None),
+    "duration_neg": lambda c, e, a: (_duration(c, exp.Neg(this=_p(c.d.field(a[0].sql, "months"))),
+                                               exp.Neg(this=_p(c.d.field(a[0].sql, "days")))), None),
+    "len": _len,
+}
+
+_EX = ir.visitor_table(SqlCompiler)

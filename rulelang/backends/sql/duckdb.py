@@ -1,0 +1,155 @@
+"""Run the compiled SQL on DuckDB, embedded: the default columnar engine.
+
+`DuckDBEngine(program)` compiles the policy once; `decide_batch(records, as_of,
+assume)` decides a batch of validated records (the values records.validate
+gives) and returns, for each, its list of Decisions — the same, field for
+field, as the interpreter's. Rows the SQL marks suspect, and agreements the
+SQL compiler does not map, are decided by the Python backend.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal
+
+from sqlglot import exp
+
+from rulelang import runtime as R
+from rulelang.backends.sql.compile import SqlProgram, compile_sql
+from rulelang.core import ir
+from rulelang.decision import Decision, Unestablished
+from rulelang.semantics import types as T
+
+DECIMAL_PLACES = 18   # the scale of DECIMAL(38, 18)
+_QUANTUM = Decimal(1).scaleb(-DECIMAL_PLACES)
+
+
+def arrow_type(t: T.Type):
+    import pyarrow as pa
+
+    t = T.strip(t)
+    if t == T.BOOL:
+        return pa.bool_()
+    if t == T.INT:
+        return pa.int64()
+    if t == T.DECIMAL:
+        return pa.decimal128(38, DECIMAL_PLACES)
+    if t in (T.TEXT, T.COUNTRY) or isinstance(t, T.EnumType):
+        return pa.string()
+    if t == T.DATE:
+        return pa.date32()
+    if isinstance(t, (T.ListType, T.SetType)):
+        return pa.list_(arrow_type(t.elem))
+    if isinstance(t, T.RecordType):
+        return pa.struct([(name, arrow_type(ft)) for name, ft in t.fields.items()])
+    raise TypeError(f"no Arrow type for {t}")
+
+
+class _NotRepresentable(Exception):
+    """A value SQL cannot hold exactly (a decimal with more than 18 places)."""
+
+
+def to_arrow_value(value, t: T.Type):
+    """A validated rulelang value as a Python value pyarrow takes (unknown: None)."""
+    if type(value) is R.Unknown:
+        return None
+    t = T.strip(t)
+    if isinstance(t, T.RecordType):
+        return {name: to_arrow_value(value[name], ft) for name, ft in t.fields.items()}
+    if isinstance(t, (T.ListType, T.SetType)):
+        items = sorted(value, key=lambda v: (str(type(v)), repr(v))) if isinstance(value, frozenset) \
+            else value
+        return [to_arrow_value(item, t.elem) for item in items]
+    if t == T.DECIMAL:
+        exact = Decimal(value).quantize(_QUANTUM)
+        if exact != value or len(exact.as_tuple().digits) > 38:
+            raise _NotRepresentable(value)
+        return exact
+    return value
+
+
+class DuckDBEngine:
+    """A policy compiled to SQL once, run on an embedded DuckDB connection."""
+
+    dialect = "duckdb"
+
+    def __init__(self, program: ir.Program, fallback=None) -> None:
+        import duckdb
+
+        self.program = program
+        self.sql_program: SqlProgram = compile_sql(program, self.dialect)
+        self.fallback = fallback          # CompiledProgram (Python) for suspect rows
+        self.connection = duckdb.connect()
+        record_type = program.input_type
+        self.fields = list(record_type.fields.items())
+
+    @property
+    def unsupported(self) -> dict:
+        return self.sql_program.unsupported
+
+    def source(self, table: str, as_of: _dt.date | None, assume: str | None) -> exp.Expression:
+        as_of_field = exp.column(self.program.as_of_field, quoted=True)
+        day = exp.cast(exp.Literal.string(as_of.isoformat()), "DATE") if as_of else as_of_field
+        return exp.select(exp.Star(), exp.alias_(day, "_d"),
+                          exp.alias_(exp.true() if assume == "in_force" else exp.false(), "_assume")
+                          ).from_(exp.to_table(table))
+
+    def to_sql(self, as_of=None, assume=None, table: str = "cases") -> str:
+        return self.sql_program.sql(self.source(table, as_of, assume))
+
+    def decide_batch(self, records: list[dict], as_of=None, assume=None) -> list:
+        """For each record, its Decisions, or the EvaluationError deciding it raises."""
+        import pyarrow as pa
+
+        columns = {name: [] for name, _ in self.fields}
+        rows, in_python = [], []
+        for index, record in enumerate(records):
+            try:
+                values = [to_arrow_value(record[name], t) for name, t in self.fields]
+            except _NotRepresentable:
+                in_python.append(index)
+                continue
+            for (name, _), value in zip(self.fields, values):
+                columns[name].append(value)
+            rows.append(index)
+        table = pa.table({"_row": pa.array(rows, pa.int64()),
+                          **{name: pa.array(columns[name], arrow_type(t)) for name, t in self.fields}})
+        self.connection.register("_rulelang_cases", table)
+        try:
+            result = self.connection.sql(self.to_sql(as_of, assume, "_rulelang_cases")).to_arrow_table()
+        finally:
+            self.connection.unregister("_rulelang_cases")
+        out: list = [None] * len(records)
+        suspect = result.column("_suspect").to_pylist()
+        for row, case, flagged, decisions in zip(result.column("_row").to_pylist(),
+                                                 result.column("_case").to_pylist(), suspect,
+                                                 result.column("_decisions").to_pylist()):
+            if flagged:
+                in_python.append(row)
+                continue
+            out[row] = [_decision(case, d) for d in decisions]
+        for index in in_python:
+            out[index] = None
+        self._complete(records, out, as_of, assume)
+        return out
+
+    def _complete(self, records, out, as_of, assume) -> None:
+        """Decide in Python what SQL did not: suspect rows, and unsupported agreements."""
+        missing = [a.name for a in self.program.agreements if a.name in self.unsupported]
+        for index, decisions in enumerate(out):
+            try:
+                if decisions is None:
+                    out[index] = self.fallback(records[index], as_of, assume, None)
+                elif missing:
+                    extra = {d.agreement: d for d in self.fallback(records[index], as_of, assume, missing)}
+                    done = {d.agreement: d for d in decisions}
+                    out[index] = [extra.get(a.name) or done[a.name] for a in self.program.agreements]
+            except R.EvaluationError as error:   # the interpreter's error, for this record
+                out[index] = error
+
+
+def _decision(case, d: dict) -> Decision:
+    return Decision(case, d["agreement"], d["as_of"], d["status"], d["outcome"], d["returns_to"],
+                    tuple(d["exceptions"] or ()), tuple(d["missing"] or ()),
+                    tuple(Unestablished(u["exception"], tuple(u["facts"])) for u in d["unestablished"] or ()),
+                    d["assumed"])
