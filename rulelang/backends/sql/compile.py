@@ -176,11 +176,15 @@ class SqlCompiler:
 
     # ---- values ------------------------------------------------------------------------------
 
+    def f(self, v: V):
+        """The facts of a value that may be unknown (an empty list if it names none)."""
+        return v.facts if v.facts is not None else self.d.empty_list("VARCHAR")
+
     def facts_if_null(self, v: V):
         """The facts of `v` where it is NULL, else NULL (an empty contribution)."""
         if not v.nullable:
             return None
-        return _case((_is_null(v.sql), v.facts))
+        return _case((_is_null(v.sql), self.f(v)))
 
     def union(self, *vs: V):
         return self.d.concat(*[self.facts_if_null(v) for v in vs if v.nullable])
@@ -221,7 +225,9 @@ class SqlCompiler:
             if isinstance(elem, T.RecordType):
                 raise Unsupported("a list of records written in the rules")
             if not items:
-                return V(self.d.empty_list(self.d.sql_type(elem if elem is not None else T.TEXT)))
+                if elem is None or isinstance(elem, T.Nothing):   # `{}` with no type given: any list
+                    return V(self.d.make_list([]))
+                return V(self.d.empty_list(self.d.sql_type(elem)))
             return V(self.d.make_list([self.literal(i, elem).sql for i in items]))
         if isinstance(value, dict):
             record = T.strip(type_)
@@ -289,6 +295,8 @@ class SqlCompiler:
         args = [self.ex(a, env) for a in expr.args]
         sql, suspect = _OPS[expr.op.name](self, expr, args)
         known = [_not_null(a.sql) for a in args if a.nullable]
+        if known and expr.op.name in _NOT_STRICT_IN_SQL:   # an unknown operand gives unknown
+            sql = _case((_and(*known), sql))
         if suspect is not None and known:
             suspect = _and(*known, suspect)   # only where the operator is reached
         nullable = any(a.nullable for a in args) or expr.nullable
@@ -466,8 +474,8 @@ class SqlCompiler:
         name; the facts only where the value is NULL."""
         sql = self.keep(name, v.sql)
         facts = None
-        if v.nullable and v.facts is not None:
-            facts = self.keep(f"{name}_f", _case((_is_null(sql), v.facts)))
+        if v.nullable:
+            facts = self.keep(f"{name}_f", _case((_is_null(sql), self.f(v))))
         return V(sql, v.nullable, facts, path=v.path, suspect=self.keep(f"{name}_s", v.suspect))
 
     def no_value(self, rule: ir.Rule):
@@ -595,7 +603,7 @@ class SqlCompiler:
             value = self.store(f"{name}_c{n}", self.ex(conjunct.expr, {}))
             suspects.append(value.suspect)
             false_tests.append(_and(*[t for t in (active, _is(value.sql, False)) if t is not None]))
-            if conjunct.expr.nullable:
+            if value.nullable:
                 unknown.append((_and(*[t for t in (active, _is_null(value.sql)) if t is not None]), value))
         not_applicable = keep("na", _or(*false_tests)) if false_tests else FALSE
         scope_unknown = keep("su", _or(*[t for t, _ in unknown])) if unknown else FALSE
@@ -610,14 +618,14 @@ class SqlCompiler:
             if unest_of is not None:   # counter-exceptions record their own: no cheap guard
                 unest.append(unest_of)
                 unknown_tests.append(TRUE)
-            if D.may_be_unknown(exc):
+            if value.nullable:
                 unknown_tests.append(_is_null(value.sql))
                 if exc.clause.burden == STATE:
                     state_tests.append(_is_null(value.sql))
-                    state_facts.append(_case((_is_null(value.sql), value.facts)))
+                    state_facts.append(_case((_is_null(value.sql), self.f(value))))
                 else:
                     unest.append(_case((_is_null(value.sql), self.d.make_list([self.unestablished(
-                        exc.name, value.facts)]))))
+                        exc.name, self.f(value))]))))
         any_held = keep("any", _or(*held_tests)) if held_tests else FALSE
         held_list = self.d.concat(*held) if held else self.d.empty_list("VARCHAR")
         unest_list = None
@@ -640,13 +648,13 @@ class SqlCompiler:
         def when(result):
             return _op(exp.EQ, outcome, _text(result))
 
-        scope_facts = [_case((t, v.facts)) for t, v in unknown]
+        scope_facts = [_case((t, self.f(v))) for t, v in unknown]
         missing = _case(
             *([(_and(when(D.UNDETERMINED), scope_unknown), self.d.sort_distinct(self.d.concat(*scope_facts)))]
               if unknown else []),
             *([(_and(when(D.UNDETERMINED), state_unknown), self.d.sort_distinct(self.d.concat(*state_facts)))]
               if state_facts else []),
-            *([(when(D.UNDETERMINED), self.d.sort_distinct(self.d.coalesce_list(returns_to.facts)))]
+            *([(when(D.UNDETERMINED), self.d.sort_distinct(self.f(returns_to)))]
               if returns_to is not None and returns_to.nullable else []))
         exceptions = _case((_or(when(D.EXEMPT), _and(when(D.UNDETERMINED), scope_unknown)), held_list)) \
             if held else NULL
@@ -683,14 +691,14 @@ class SqlCompiler:
                 unest.append(_case((reached, child_unest)))
             arms.append((_is(value.sql, True), FALSE))
             stops = _is(value.sql, True)
-            if D.may_be_unknown(child):
+            if value.nullable:
                 if child.clause.burden == STATE:
                     arms.append((_is_null(value.sql), exp.cast(NULL, "BOOLEAN")))
-                    fact_arms.append((_is_null(value.sql), self.d.concat(self.facts_if_null(own), value.facts)))
+                    fact_arms.append((_is_null(value.sql), self.d.concat(self.facts_if_null(own), self.f(value))))
                     stops = _or(stops, _is_null(value.sql))
                 else:
                     unest.append(_case((_and(reached, _is_null(value.sql)), self.d.make_list(
-                        [self.unestablished(child.name, value.facts)]))))
+                        [self.unestablished(child.name, self.f(value))]))))
             reached = _and(reached, _not(stops))
         # CASE tests its arms in order: an arm is only reached when no earlier child stopped
         sql = _case(*arms, default=own.sql)
@@ -785,9 +793,11 @@ def _checked_int(op):
 
 
 def _decimal(op):
-    """Decimal arithmetic rounds differently in SQL: computed, and the row marked suspect."""
+    """Decimal arithmetic rounds differently in SQL (the interpreter keeps 28 significant
+    digits): the row is marked suspect and decided in Python, so the SQL value only has to
+    exist — a double, which cannot overflow."""
     def compile(c, e, a):
-        return _op(op, exp.cast(a[0].sql, c.d.decimal_type), exp.cast(a[1].sql, c.d.decimal_type)), TRUE
+        return _op(op, exp.cast(a[0].sql, "DOUBLE"), exp.cast(a[1].sql, "DOUBLE")), TRUE
     return compile
 
 
@@ -866,6 +876,10 @@ def _len(c, e, a):
         return c.d.text_length(a[0].sql), None
     return c.d.length(a[0].sql), None
 
+
+# operators whose SQL form gives a value (a struct, a list) even where an operand is NULL
+_NOT_STRICT_IN_SQL = {"in", "not_in", "union", "intersect", "minus", "date_diff", "duration_add", "duration_sub",
+                      "duration_mul", "int_mul_duration", "duration_neg"}
 
 _OPS = {
     "eq": _equality(False), "ne": _equality(True),

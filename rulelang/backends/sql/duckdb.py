@@ -20,6 +20,7 @@ from rulelang.core import ir
 from rulelang.decision import Decision, Unestablished
 from rulelang.semantics import types as T
 
+_TABLE = "_rulelang_cases"
 DECIMAL_PLACES = 18   # the scale of DECIMAL(38, 18)
 _QUANTUM = Decimal(1).scaleb(-DECIMAL_PLACES)
 
@@ -82,20 +83,34 @@ class DuckDBEngine:
         self.connection = duckdb.connect()
         record_type = program.input_type
         self.fields = list(record_type.fields.items())
+        self._query = None
 
     @property
     def unsupported(self) -> dict:
         return self.sql_program.unsupported
 
-    def source(self, table: str, as_of: _dt.date | None, assume: str | None) -> exp.Expression:
+    def source(self, table: str, as_of: _dt.date | None = None, assume: str | None = None) -> exp.Expression:
+        """The relation the query reads: the records, the as-of date of each (`_d`) and
+        whether in force is assumed (`_assume`); bind parameters `$as_of`, `$assume`
+        where no value is given, so one prepared text serves every run."""
         as_of_field = exp.column(self.program.as_of_field, quoted=True)
-        day = exp.cast(exp.Literal.string(as_of.isoformat()), "DATE") if as_of else as_of_field
-        return exp.select(exp.Star(), exp.alias_(day, "_d"),
-                          exp.alias_(exp.true() if assume == "in_force" else exp.false(), "_assume")
-                          ).from_(exp.to_table(table))
+        given = exp.cast(exp.Literal.string(as_of.isoformat()), "DATE") if as_of else \
+            exp.cast(exp.Placeholder(this="as_of"), "DATE")
+        assumed = (exp.true() if assume == "in_force" else exp.false()) if as_of or assume else \
+            exp.cast(exp.Placeholder(this="assume"), "BOOLEAN")
+        return exp.select(exp.Star(), exp.alias_(exp.Coalesce(this=given, expressions=[as_of_field]), "_d"),
+                          exp.alias_(assumed, "_assume")).from_(exp.to_table(table))
 
-    def to_sql(self, as_of=None, assume=None, table: str = "cases") -> str:
-        return self.sql_program.sql(self.source(table, as_of, assume))
+    def to_sql(self, as_of=None, assume=None, table: str = "cases", pretty: bool = True) -> str:
+        """The query, for a person to read and audit (`Policy.to_sql`)."""
+        return self.sql_program.sql(self.source(table, as_of, assume), pretty=pretty)
+
+    @property
+    def query(self) -> str:
+        """The query the engine runs, with `$as_of` and `$assume` parameters (built once)."""
+        if self._query is None:
+            self._query = self.sql_program.sql(self.source(_TABLE), pretty=False)
+        return self._query
 
     def decide_batch(self, records: list[dict], as_of=None, assume=None) -> list:
         """For each record, its Decisions, or the EvaluationError deciding it raises."""
@@ -114,11 +129,13 @@ class DuckDBEngine:
             rows.append(index)
         table = pa.table({"_row": pa.array(rows, pa.int64()),
                           **{name: pa.array(columns[name], arrow_type(t)) for name, t in self.fields}})
-        self.connection.register("_rulelang_cases", table)
+        self.connection.register(_TABLE, table)
         try:
-            result = self.connection.sql(self.to_sql(as_of, assume, "_rulelang_cases")).to_arrow_table()
+            result = self.connection.sql(self.query, params={
+                "as_of": as_of.isoformat() if as_of else None,
+                "assume": assume == "in_force"}).to_arrow_table()
         finally:
-            self.connection.unregister("_rulelang_cases")
+            self.connection.unregister(_TABLE)
         out: list = [None] * len(records)
         suspect = result.column("_suspect").to_pylist()
         for row, case, flagged, decisions in zip(result.column("_row").to_pylist(),
