@@ -154,6 +154,7 @@ class SqlCompiler:
         self.counter = 0
         self.as_of = exp.column("_d")
         self.sizes: dict = {}
+        self.shapes: dict = {}    # facts column -> shape (see `shape`)
         self.lambdas = 0          # inside a quantifier's lambda: no columns can be made there
         self.assume = exp.column("_assume")
 
@@ -187,10 +188,21 @@ class SqlCompiler:
         return _case((_is_null(v.sql), self.f(v)))
 
     def union(self, *vs: V):
-        return self.d.concat(*[self.facts_if_null(v) for v in vs if v.nullable])
+        """The facts of a value that is unknown only when one of `vs` is: of the one
+        that is. (With a single operand that may be unknown, its facts as they are.)"""
+        unknown = [v for v in vs if v.nullable]
+        if len(unknown) == 1:
+            return self.f(unknown[0])
+        return self.concat_facts(*[self.facts_if_null(v) for v in unknown])
 
     def lit_list(self, items):
         return self.d.make_list([_text(i) for i in items])
+
+    def fact(self, prefix, name: str):
+        """`prefix || name`, written out where the prefix is known."""
+        if isinstance(prefix, exp.Literal) and prefix.is_string:
+            return _text(prefix.this + name)
+        return exp.DPipe(this=prefix, expression=_text(name), safe=True)
 
     def ex(self, expr, env: dict) -> V:
         v = _EX[type(expr)](self, expr, env)
@@ -260,7 +272,7 @@ class SqlCompiler:
             return record.fields[name]
         field_type = record.type.fields[name]
         sql = exp.column(name, quoted=True) if record.columns else self.d.field(obj.sql, name)
-        fact = exp.DPipe(this=record.prefix, expression=_text(name), safe=True)
+        fact = self.fact(record.prefix, name)
         nullable = T.is_optional(field_type) or obj.nullable
         facts = None
         if nullable:
@@ -270,7 +282,7 @@ class SqlCompiler:
         base = T.strip(field_type)
         v = V(sql, nullable, facts, suspect=obj.suspect)
         if isinstance(base, T.RecordType):
-            prefix = exp.DPipe(this=fact, expression=_text("."), safe=True)
+            prefix = self.fact(fact, ".")
             return attrs.evolve(v, record=Record(base, prefix=prefix))
         if isinstance(base, (T.ListType, T.SetType)):
             return attrs.evolve(v, path=fact)
@@ -292,6 +304,8 @@ class SqlCompiler:
     # ---- operators ----------------------------------------------------------------------------
 
     def _prim(self, expr, env):
+        if expr.op.name in _DAY_COMPARISONS and all(_in_days(a) for a in expr.args):
+            return self.compare_days(expr, env)
         args = [self.ex(a, env) for a in expr.args]
         sql, suspect = _OPS[expr.op.name](self, expr, args)
         known = [_not_null(a.sql) for a in args if a.nullable]
@@ -302,6 +316,22 @@ class SqlCompiler:
         nullable = any(a.nullable for a in args) or expr.nullable
         return V(sql, nullable, self.union(*args) if nullable else None,
                  suspect=_or(suspect, *[a.suspect for a in args]))
+
+    def compare_days(self, expr, env) -> V:
+        """Two durations counted in days (`date - date`, `N days`) compared as numbers."""
+        counts = []
+        for arg in expr.args:
+            if isinstance(arg, ir.Lit):
+                counts.append(V(exp.Literal.number(arg.value.days)))
+                continue
+            a, b = (self.ex(x, env) for x in arg.args)
+            nullable = a.nullable or b.nullable
+            counts.append(V(self.d.days_between(_p(a.sql), _p(b.sql)), nullable,
+                            self.union(a, b) if nullable else None, suspect=_or(a.suspect, b.suspect)))
+        x, y = counts
+        nullable = x.nullable or y.nullable
+        return V(_op(_DAY_COMPARISONS[expr.op.name], x.sql, y.sql), nullable,
+                 self.union(x, y) if nullable else None, suspect=_or(x.suspect, y.suspect))
 
     def _and(self, expr, env):
         return self._kleene(expr, env, exp.And)
@@ -359,24 +389,30 @@ class SqlCompiler:
             v = self.fresh("v")
             has_unknown = exp.GT(this=self.d.length(self.d.filter(values, [v], _is_null(exp.column(v)))),
                                  expression=exp.Literal.number(0))
-        if expr.kind == "any":
-            sql = _case((self.d.contains(values, TRUE), TRUE), *([(has_unknown, NULL)] if has_unknown else []),
-                        default=FALSE)
-        elif expr.kind == "all":
-            sql = _case((self.d.contains(values, FALSE), FALSE), *([(has_unknown, NULL)] if has_unknown else []),
-                        default=TRUE)
-        else:
+        if not body.nullable:
+            # every item decided: a NULL collection gives NULL through the strict list functions
             v = self.fresh("v")
-            count = self.d.length(self.d.filter(values, [v], exp.column(v)))
-            sql = _case((has_unknown, exp.cast(NULL, "BIGINT")), default=count) if has_unknown else count
-        if coll.nullable:
-            sql = _case((_is_null(coll.sql), exp.cast(NULL, self.d.sql_type(expr.type))), default=sql)
+            sql = {"any": lambda: self.d.contains(values, TRUE),
+                   "all": lambda: _not(self.d.contains(values, FALSE)),
+                   "count": lambda: self.d.length(self.d.filter(values, [v], exp.column(v)))}[expr.kind]()
+        else:
+            if expr.kind == "any":
+                sql = _case((self.d.contains(values, TRUE), TRUE), (has_unknown, NULL), default=FALSE)
+            elif expr.kind == "all":
+                sql = _case((self.d.contains(values, FALSE), FALSE), (has_unknown, NULL), default=TRUE)
+            else:
+                v = self.fresh("v")
+                count = self.d.length(self.d.filter(values, [v], exp.column(v)))
+                sql = _case((has_unknown, exp.cast(NULL, "BIGINT")), default=count)
+            if coll.nullable:
+                sql = _case((_is_null(coll.sql), exp.cast(NULL, self.d.sql_type(expr.type))), default=sql)
         facts = None
-        if expr.nullable:
-            item_facts = self.d.flatten(self.d.transform(coll.sql, [x, i], self.facts_if_null(body)
-                                                         or self.d.empty_list("VARCHAR")))
+        if expr.nullable and not body.nullable:   # unknown only if the collection is
+            facts = self.f(coll)
+        elif expr.nullable:
+            item_facts = self.d.flatten(self.d.transform(coll.sql, [x, i], self.facts_if_null(body)))
             facts = item_facts if not coll.nullable else _case(
-                (_is_null(coll.sql), coll.facts), default=item_facts)
+                (_is_null(coll.sql), self.f(coll)), default=item_facts)
         suspect = coll.suspect
         if body.suspect is not None:
             suspect = _or(suspect, self.d.contains(self.d.transform(coll.sql, [x, i], body.suspect), TRUE))
@@ -475,7 +511,11 @@ class SqlCompiler:
         sql = self.keep(name, v.sql)
         facts = None
         if v.nullable:
-            facts = self.keep(f"{name}_f", _case((_is_null(sql), self.f(v))))
+            # facts written out, or already a column of their own, are read as they are
+            facts = self.f(v) if _static(v.facts) is not None or isinstance(v.facts, exp.Column) else \
+                self.keep(f"{name}_f", _case((_is_null(sql), self.f(v))))
+            if isinstance(facts, exp.Column) and facts.name not in self.shapes:
+                self.shapes[facts.name] = self.shape(v.facts)
         return V(sql, v.nullable, facts, path=v.path, suspect=self.keep(f"{name}_s", v.suspect))
 
     def no_value(self, rule: ir.Rule):
@@ -639,28 +679,29 @@ class SqlCompiler:
             returns_to = self.store(f"{name}_to", self.ex(agreement.returns_to, {}))
             suspects.append(returns_to.suspect)
         returns_unknown = _is_null(returns_to.sql) if returns_to is not None and returns_to.nullable else FALSE
-        outcome = keep("outcome", _case(
-            (not_in_force, _text(D.NOT_IN_FORCE)), (not_applicable, _text(D.NOT_APPLICABLE)),
-            (scope_unknown, _text(D.UNDETERMINED)), (any_held, _text(D.EXEMPT)),
-            (state_unknown, _text(D.UNDETERMINED)), (returns_unknown, _text(D.UNDETERMINED)),
-            default=_text(D.APPLIES)))
+        arms = [(not_in_force, D.NOT_IN_FORCE), (not_applicable, D.NOT_APPLICABLE),
+                (scope_unknown, D.UNDETERMINED), (any_held, D.EXEMPT), (state_unknown, D.UNDETERMINED),
+                (returns_unknown, D.UNDETERMINED)]
+        outcome = keep("outcome", _case(*[(test, _text(result)) for test, result in arms if test is not FALSE],
+                                        default=_text(D.APPLIES)))
 
         def when(result):
             return _op(exp.EQ, outcome, _text(result))
 
         scope_facts = [_case((t, self.f(v))) for t, v in unknown]
         missing = _case(
-            *([(_and(when(D.UNDETERMINED), scope_unknown), self.d.sort_distinct(self.d.concat(*scope_facts)))]
+            *([(_and(when(D.UNDETERMINED), scope_unknown), self.sorted_facts(self.concat_facts(*scope_facts)))]
               if unknown else []),
-            *([(_and(when(D.UNDETERMINED), state_unknown), self.d.sort_distinct(self.d.concat(*state_facts)))]
+            *([(_and(when(D.UNDETERMINED), state_unknown), self.sorted_facts(self.concat_facts(*state_facts)))]
               if state_facts else []),
-            *([(when(D.UNDETERMINED), self.d.sort_distinct(self.f(returns_to)))]
+            *([(when(D.UNDETERMINED), self.sorted_facts(self.f(returns_to)))]
               if returns_to is not None and returns_to.nullable else []))
         exceptions = _case((_or(when(D.EXEMPT), _and(when(D.UNDETERMINED), scope_unknown)), held_list)) \
             if held else NULL
         to = _case((when(D.APPLIES), returns_to.sql)) if returns_to is not None else exp.cast(NULL, "VARCHAR")
         assumed = _case((_and(self.assume, _op(exp.NEQ, status, _text("in_force"))), _text("in_force")))
-        suspect = keep("s", _case((not_in_force, FALSE), default=_or(*suspects) or FALSE))
+        suspect = _or(*suspects)
+        suspect = keep("s", _case((not_in_force, FALSE), default=suspect)) if suspect is not None else FALSE
         decided = _not(_or(when(D.NOT_IN_FORCE), when(D.NOT_APPLICABLE)))
         return {"status": status, "outcome": outcome, "returns_to": to, "exceptions": exceptions,
                 "missing": missing if missing.args.get("ifs") else NULL,
@@ -668,7 +709,56 @@ class SqlCompiler:
                 "assumed": assumed, "suspect": suspect}
 
     def unestablished(self, name: str, facts):
-        return self.d.struct({"exception": _text(name), "facts": self.d.sort_distinct(self.d.coalesce_list(facts))})
+        return self.d.struct({"exception": _text(name), "facts": self.sorted_facts(facts)})
+
+    def sorted_facts(self, facts):
+        """A list of facts sorted and without repeats: at compile time where the facts are
+        known, as they are where every list they can be is already so, else in SQL."""
+        known = _static(facts)
+        if known is not None:
+            return self.lit_list(sorted(set(known))) if known else self.d.empty_list("VARCHAR")
+        if self.shape(facts)[1]:
+            return self.d.coalesce_list(facts)
+        return self.d.sort_distinct(self.d.coalesce_list(facts))
+
+    def shape(self, facts) -> tuple[frozenset | None, bool]:
+        """(every fact the list can hold, or None if unknown at compile time; whether the
+        list is always sorted and without repeats)."""
+        known = _static(facts)
+        if known is not None:
+            return frozenset(known), list(known) == sorted(set(known))
+        if isinstance(facts, exp.Column):
+            return self.shapes.get(facts.name, (None, False))
+        if isinstance(facts, exp.Coalesce):
+            return self.shape(facts.this) if _static(facts.expressions[0]) == () else (None, False)
+        if isinstance(facts, exp.Case):
+            branches = [self.shape(i.args["true"]) for i in facts.args["ifs"]]
+            if facts.args.get("default") is not None:
+                branches.append(self.shape(facts.args["default"]))
+            items = [b[0] for b in branches]
+            if any(i is None for i in items):
+                return None, False
+            return frozenset().union(*items), all(b[1] for b in branches)
+        if isinstance(facts, exp.Null):
+            return frozenset(), True
+        if self.d.is_concat(facts):
+            parts = [self.shape(p) for p in facts.expressions]
+            if any(p[0] is None for p in parts):
+                return None, False
+            ordered = all(p[1] for p in parts)
+            nonempty = [p[0] for p in parts if p[0]]
+            ordered = ordered and all(max(a) < min(b) for a, b in zip(nonempty, nonempty[1:]))
+            return frozenset().union(*[p[0] for p in parts]), ordered
+        return None, False
+
+    def concat_facts(self, *parts):
+        """Facts lists joined, in the order of the facts they can hold where that is
+        known (so the result is already sorted when their ranges do not overlap)."""
+        parts = [p for p in parts if p is not None]
+        shapes = [self.shape(p)[0] for p in parts]
+        if all(s is not None for s in shapes):
+            parts = [p for _, p in sorted(zip(shapes, parts), key=lambda sp: min(sp[0], default=""))]
+        return self.d.concat(*parts)
 
     def holds(self, exc: ir.AgreementException):
         """(value, unestablished list) of an exception and its counter-exceptions, as
@@ -711,16 +801,19 @@ class SqlCompiler:
 
     def status(self, timeline: ir.Timeline):
         dates, statuses = timeline.changes
-        whens = [(_op(exp.LT, self.as_of, self.literal(day, T.DATE).sql), _text(before))
-                 for day, before in zip(dates, statuses)]
+        whens = []   # (before this day, the status): one arm per change of status
+        for day, before, after in zip(dates, statuses, statuses[1:]):
+            if before != after:
+                whens.append((_op(exp.LT, self.as_of, self.literal(day, T.DATE).sql), _text(before)))
         return _case(*whens, default=_text(statuses[-1])) if whens else _text(statuses[-1])
 
     # ---- the query -----------------------------------------------------------------------------
 
     def query(self, source: exp.Expression, agreements: list[ir.Agreement]) -> exp.Select:
         """SELECT, for every row of `source` (the input fields as columns, and `_row`,
-        `_d` (the as-of date), `_assume` (bool)), `_row`, `_case`, `_suspect` and
-        `_decisions`: the decisions of `agreements`, in order, as a list of structs."""
+        `_d` (the as-of date), `_assume` (bool)) and every agreement, in order, one row:
+        `_row`, `_suspect` (the record must be decided in Python), and the decision
+        fields (DECISION_COLUMNS)."""
         decided = [(a, self.decision_columns(a)) for a in agreements]
         stages: dict[int, list] = {}
         for name, expression, level in self.columns:
@@ -729,18 +822,29 @@ class SqlCompiler:
         for level in sorted(stages):
             relation = exp.select(exp.Star(), *stages[level]).from_(
                 exp.Subquery(this=relation, alias=exp.TableAlias(this=exp.to_identifier(f"_s{level}"))))
-        decisions = [self.d.struct({
-            "agreement": _text(agreement.name), "as_of": self.as_of, "status": c["status"],
-            "outcome": c["outcome"], "returns_to": c["returns_to"],
-            "exceptions": self.d.coalesce_list(c["exceptions"]), "missing": self.d.coalesce_list(c["missing"]),
-            "unestablished": c["unestablished"], "assumed": c["assumed"]}) for agreement, c in decided]
-        case_id = exp.column("id", quoted=True) if "id" in (self.program.input_type.fields if
-                                                             self.program.input_type else {}) else NULL
-        suspect = _or(*[c["suspect"] for _, c in decided]) or FALSE
-        return exp.select(exp.column("_row"), exp.alias_(exp.cast(case_id, "VARCHAR"), "_case"),
-                          exp.alias_(suspect, "_suspect"),
-                          exp.alias_(self.d.make_list(decisions), "_decisions")).from_(
-            exp.Subquery(this=relation, alias=exp.TableAlias(this=exp.to_identifier("_final"))))
+        id_type = self.program.input_type.fields.get("id") if self.program.input_type else None
+        case_id = exp.cast(NULL, "VARCHAR") if id_type is None else exp.column("id", quoted=True)
+        suspect = exp.alias_(_or(*[c["suspect"] for _, c in decided]) or FALSE, "_suspect")
+
+        def fields(agreement, c) -> dict:
+            return {"case": case_id, "agreement": _text(agreement.name), "as_of": self.as_of,
+                    "status": c["status"], "outcome": c["outcome"], "returns_to": c["returns_to"],
+                    "exceptions": self.d.coalesce_list(c["exceptions"]),
+                    "missing": self.d.coalesce_list(c["missing"]),
+                    "unestablished": self.d.coalesce_list(c["unestablished"], self.d.UNESTABLISHED),
+                    "assumed": c["assumed"]}
+
+        inner = exp.Subquery(this=relation, alias=exp.TableAlias(this=exp.to_identifier("_final")))
+        if len(decided) == 1:
+            columns = [exp.alias_(value, name, quoted=True) for name, value in fields(*decided[0]).items()]
+            return exp.select(exp.column("_row"), suspect, *columns).from_(inner)
+        structs = self.d.make_list([self.d.struct(fields(a, c)) for a, c in decided])
+        rows = exp.select(exp.column("_row"), suspect, exp.alias_(structs, "_decisions")).from_(inner)
+        return self.d.unnest_decisions(rows, DECISION_COLUMNS)
+
+
+DECISION_COLUMNS = ("case", "agreement", "as_of", "status", "outcome", "returns_to", "exceptions",
+                    "missing", "unestablished", "assumed")
 
 
 @attrs.frozen
@@ -771,6 +875,16 @@ def compile_sql(program: ir.Program, dialect: str = "duckdb") -> SqlProgram:
 
 
 SHARE_NODES = 6
+
+
+def _static(facts) -> tuple | None:
+    """The facts of a list written out in the query (`['age']`), else None."""
+    if isinstance(facts, exp.Cast):
+        facts = facts.this
+    if isinstance(facts, exp.Array) and all(isinstance(i, exp.Literal) and i.is_string
+                                            for i in facts.expressions):
+        return tuple(i.this for i in facts.expressions)
+    return None
 
 
 def _sort_key(value):
@@ -876,6 +990,10 @@ def _len(c, e, a):
         return c.d.text_length(a[0].sql), None
     return c.d.length(a[0].sql), None
 
+
+_DAY_COMPARISONS = {"eq": exp.EQ, "ne": exp.NEQ, "lt": exp.LT, "le": exp.LTE, "gt": exp.GT, "ge": exp.GTE,
+                    "duration_lt": exp.LT, "duration_le": exp.LTE, "duration_gt": exp.GT,
+                    "duration_ge": exp.GTE}
 
 # operators whose SQL form gives a value (a struct, a list) even where an operand is NULL
 _NOT_STRICT_IN_SQL = {"in", "not_in", "union", "intersect", "minus", "date_diff", "duration_add", "duration_sub",

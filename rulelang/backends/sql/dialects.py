@@ -52,6 +52,9 @@ class Dialect:
     def coalesce_list(self, items, elem: str = "VARCHAR"):
         return exp.Coalesce(this=items, expressions=[self.empty_list(elem)])
 
+    def is_concat(self, e) -> bool:
+        return isinstance(e, exp.Anonymous) and e.name.lower() in ("list_concat", "concat")
+
     def sort_distinct(self, items):
         return call("list_sort", call("list_distinct", items))
 
@@ -95,6 +98,15 @@ class Dialect:
 
     def field(self, struct, name: str):
         return exp.Dot(this=struct, expression=exp.to_identifier(name))
+
+    def unnest_decisions(self, rows: exp.Select, columns) -> exp.Select:
+        """One row per item of `_decisions` (a list of structs), its fields as columns."""
+        item = exp.column("_item")
+        inner = exp.select(exp.column("_row"), exp.column("_suspect"),
+                           exp.alias_(call("unnest", exp.column("_decisions")), "_item")).from_(rows.subquery("_r"))
+        return exp.select(exp.column("_row"), exp.column("_suspect"),
+                          *[exp.alias_(self.field(item, name), name, quoted=True) for name in columns]
+                          ).from_(inner.subquery("_u"))
 
     def sql_type(self, t: T.Type) -> str:
         t = T.strip(t)
@@ -195,6 +207,14 @@ class SparkDialect(Dialect):
     def struct(self, fields: dict):
         return call("named_struct", *[item for name, value in fields.items()
                                       for item in (exp.Literal.string(name), value)])
+
+    def unnest_decisions(self, rows: exp.Select, columns) -> exp.Select:
+        item = exp.column("_item")
+        inner = exp.select(exp.column("_row"), exp.column("_suspect"),
+                           exp.alias_(call("explode", exp.column("_decisions")), "_item")).from_(rows.subquery("_r"))
+        return exp.select(exp.column("_row"), exp.column("_suspect"),
+                          *[exp.alias_(self.field(item, name), name, quoted=True) for name in columns]
+                          ).from_(inner.subquery("_u"))
 
     def sql_type(self, t: T.Type) -> str:
         t = T.strip(t)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlglot import exp
 
 from rulelang import runtime as R
-from rulelang.backends.sql.compile import SqlProgram, compile_sql
+from rulelang.backends.sql.compile import DECISION_COLUMNS, SqlProgram, compile_sql
 from rulelang.core import ir
 from rulelang.decision import Decision, Unestablished
 from rulelang.semantics import types as T
@@ -83,34 +83,39 @@ class DuckDBEngine:
         self.connection = duckdb.connect()
         record_type = program.input_type
         self.fields = list(record_type.fields.items())
-        self._query = None
+        self._queries: dict = {}
 
     @property
     def unsupported(self) -> dict:
         return self.sql_program.unsupported
 
-    def source(self, table: str, as_of: _dt.date | None = None, assume: str | None = None) -> exp.Expression:
-        """The relation the query reads: the records, the as-of date of each (`_d`) and
-        whether in force is assumed (`_assume`); bind parameters `$as_of`, `$assume`
-        where no value is given, so one prepared text serves every run."""
+    def source(self, table: str, as_of: _dt.date | None = None, assume: str | None = None,
+               parameters: bool = False) -> exp.Expression:
+        """The relation the query reads: the records, the as-of date of each (`_d`: `as_of`,
+        or the record's own as-of field) and whether in force is assumed (`_assume`). With
+        `parameters`, bind parameters `$as_of` and `$assume` instead, so one prepared text
+        serves every run."""
         as_of_field = exp.column(self.program.as_of_field, quoted=True)
-        given = exp.cast(exp.Literal.string(as_of.isoformat()), "DATE") if as_of else \
-            exp.cast(exp.Placeholder(this="as_of"), "DATE")
-        assumed = (exp.true() if assume == "in_force" else exp.false()) if as_of or assume else \
-            exp.cast(exp.Placeholder(this="assume"), "BOOLEAN")
-        return exp.select(exp.Star(), exp.alias_(exp.Coalesce(this=given, expressions=[as_of_field]), "_d"),
-                          exp.alias_(assumed, "_assume")).from_(exp.to_table(table))
+        if parameters:
+            day = exp.Coalesce(this=exp.cast(exp.Placeholder(this="as_of"), "DATE"), expressions=[as_of_field])
+            assumed = exp.cast(exp.Placeholder(this="assume"), "BOOLEAN")
+        else:
+            day = exp.cast(exp.Literal.string(as_of.isoformat()), "DATE") if as_of else as_of_field
+            assumed = exp.true() if assume == "in_force" else exp.false()
+        return exp.select(exp.Star(), exp.alias_(day, "_d"), exp.alias_(assumed, "_assume")
+                          ).from_(exp.to_table(table))
 
     def to_sql(self, as_of=None, assume=None, table: str = "cases", pretty: bool = True) -> str:
         """The query, for a person to read and audit (`Policy.to_sql`)."""
         return self.sql_program.sql(self.source(table, as_of, assume), pretty=pretty)
 
-    @property
-    def query(self) -> str:
-        """The query the engine runs, with `$as_of` and `$assume` parameters (built once)."""
-        if self._query is None:
-            self._query = self.sql_program.sql(self.source(_TABLE), pretty=False)
-        return self._query
+    def query(self, as_of=None, assume=None) -> str:
+        """The query the engine runs, with the as-of date and assumption written in (so
+        DuckDB folds them), built once per pair."""
+        key = (as_of, assume)
+        if key not in self._queries:
+            self._queries[key] = self.sql_program.sql(self.source(_TABLE, as_of, assume), pretty=False)
+        return self._queries[key]
 
     def decide_batch(self, records: list[dict], as_of=None, assume=None) -> list:
         """For each record, its Decisions, or the EvaluationError deciding it raises."""
@@ -131,21 +136,18 @@ class DuckDBEngine:
                           **{name: pa.array(columns[name], arrow_type(t)) for name, t in self.fields}})
         self.connection.register(_TABLE, table)
         try:
-            result = self.connection.sql(self.query, params={
-                "as_of": as_of.isoformat() if as_of else None,
-                "assume": assume == "in_force"}).to_arrow_table()
+            result = self.connection.sql(self.query(as_of, assume)).to_arrow_table()
         finally:
             self.connection.unregister(_TABLE)
-        out: list = [None] * len(records)
-        suspect = result.column("_suspect").to_pylist()
-        for row, case, flagged, decisions in zip(result.column("_row").to_pylist(),
-                                                 result.column("_case").to_pylist(), suspect,
-                                                 result.column("_decisions").to_pylist()):
-            if flagged:
-                in_python.append(row)
+        out: list = [[] for _ in records]
+        suspect = set()
+        columns = {name: result.column(name).to_pylist() for name in ("_row", "_suspect") + DECISION_COLUMNS}
+        for k, row in enumerate(columns["_row"]):
+            if columns["_suspect"][k]:
+                suspect.add(row)
                 continue
-            out[row] = [_decision(case, d) for d in decisions]
-        for index in in_python:
+            out[row].append(_decision({name: columns[name][k] for name in DECISION_COLUMNS}))
+        for index in list(suspect) + in_python:
             out[index] = None
         self._complete(records, out, as_of, assume)
         return out
@@ -165,8 +167,8 @@ class DuckDBEngine:
                 out[index] = error
 
 
-def _decision(case, d: dict) -> Decision:
-    return Decision(case, d["agreement"], d["as_of"], d["status"], d["outcome"], d["returns_to"],
+def _decision(d: dict) -> Decision:
+    return Decision(d["case"], d["agreement"], d["as_of"], d["status"], d["outcome"], d["returns_to"],
                     tuple(d["exceptions"] or ()), tuple(d["missing"] or ()),
                     tuple(Unestablished(u["exception"], tuple(u["facts"])) for u in d["unestablished"] or ()),
                     d["assumed"])
