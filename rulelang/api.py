@@ -79,6 +79,7 @@ class Policy:
         self.program = program
         self.warnings = warnings
         self._compiled = None
+        self._columnar = None
 
     @property
     def agreements(self) -> list[str]:
@@ -136,6 +137,22 @@ class Policy:
                 self._compiled = False
         return self._compiled or None
 
+    @property
+    def columnar(self):
+        """The policy compiled to SQL for DuckDB (built on first use)."""
+        if self._columnar is None:
+            from rulelang.backends.sql.duckdb import DuckDBEngine
+
+            self._columnar = DuckDBEngine(self.program, self.compiled.decide if self.compiled
+                                          else self._interpreted)
+        return self._columnar
+
+    def _interpreted(self, value, as_of, assume, agreements):
+        from rulelang.interpret import Evaluation
+
+        evaluation = Evaluation(self.program, value, as_of or value[self.program.as_of_field], assume)
+        return [evaluation.decision(a) for a in self._select(agreements)]
+
     def _decide(self, value: dict, as_of, assume, agreements, trace: bool = True) -> list:
         """Decisions for a validated record: with traces from the interpreter (the
         reference), without from the compiled program (the same decisions, faster)."""
@@ -172,3 +189,41 @@ class Policy:
         from rulelang.interpret import run_test
 
         return [run_test(self.program, t) for t in self.program.tests]
+
+    # ---- the columnar engine ------------------------------------------------------------
+
+    def to_sql(self, dialect: str = "duckdb", as_of: _dt.date | str | None = None,
+               assume: str | None = None, table: str = "cases") -> str:
+        """The SQL query that decides every record of `table` (one column per field of
+        the input record), for a person to read and audit. `dialect`: "duckdb" or
+        "spark". Agreements the SQL compiler does not map are listed in a comment."""
+        from rulelang.backends.sql.compile import compile_sql
+
+        if dialect not in ("duckdb", "spark"):
+            raise ValueError(f"no SQL dialect {dialect!r}: use 'duckdb' or 'spark'")
+        if isinstance(as_of, str):
+            as_of = _dt.date.fromisoformat(as_of)
+        self._input_type()
+        from rulelang.backends.sql.duckdb import source_relation
+
+        program = compile_sql(self.program, dialect)
+        text = program.sql(source_relation(self.program, table, as_of, assume))
+        notes = "".join(f"-- decided by the Python engine: `{name}` ({why})\n"
+                        for name, why in program.unsupported.items())
+        return notes + text
+
+    def evaluate_table(self, source, *, engine: str = "duckdb", as_of=None, assume=None,
+                       batch_size: int = 100_000):
+        """Decide every record of `source` — a pyarrow Table, a pandas or polars
+        DataFrame, a DuckDB relation, or an iterable of records (dicts) — on the
+        columnar engine, and return the decisions as a pyarrow Table: one row per
+        record and agreement (DECISION_COLUMNS), in order, plus `error` for a record
+        that is invalid (its `case`, `error.code`, `error.field`, `error.message`)."""
+        from rulelang.backends.sql.duckdb import decide_table
+
+        if engine not in ("duckdb", "python"):
+            raise ValueError(f"no engine {engine!r}: use 'duckdb' or 'python'")
+        if isinstance(as_of, str):
+            as_of = _dt.date.fromisoformat(as_of)
+        return decide_table(self, source, engine=engine, as_of=as_of, assume=assume,
+                            batch_size=batch_size)

@@ -171,3 +171,52 @@ agreement evil "'); DROP TABLE cases; --" {
     assert "DROP TABLE x" not in sql                        # citations are not in the query at all
     record = {"id": "c", "claim_date": "2020-01-01", "kind": "a", "note": "'); DROP TABLE cases; --"}
     check_batch(policy, engine, [record], None, None)
+
+
+# ---- the embedding API ---------------------------------------------------------------------------
+
+def _sample_records():
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "examples" / "cases"
+    lines = (root / "sample.jsonl").read_text(encoding="utf-8").splitlines()
+    lines += (root / "invalid.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def test_evaluate_table_gives_the_python_engines_decisions_and_errors_in_order():
+    import duckdb
+
+    policy = rulelang.load("stdlib:all")
+    records = _sample_records()
+    expected = policy.evaluate_table(records, engine="python").to_pylist()
+    from_dicts = policy.evaluate_table(records)
+    assert from_dicts.to_pylist() == expected
+    errors = [row for row in expected if row["error"]]
+    assert errors and all(row["agreement"] is None for row in errors)
+    # the valid ones read by DuckDB (dates as DATE), as a relation and as an Arrow table
+    import json
+    import tempfile
+
+    valid = [r for r in records if not r["id"].startswith(("bad", "warn"))]
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/valid.jsonl"
+        with open(path, "w", encoding="utf-8") as out:
+            out.writelines(json.dumps(r) + "\n" for r in valid)
+        connection = duckdb.connect()
+        relation = connection.sql(f"SELECT * FROM read_json('{path}', format='newline_delimited')")
+        want = policy.evaluate_table(valid, engine="python").to_pylist()
+        assert policy.evaluate_table(relation).to_pylist() == want
+        assert policy.evaluate_table(relation.arrow()).to_pylist() == want
+
+
+def test_to_sql_is_a_query_to_read_in_either_dialect():
+    policy = rulelang.load("stdlib:stca_us")
+    for dialect in ("duckdb", "spark"):
+        text = policy.to_sql(dialect, as_of="2024-05-01", assume="in_force")
+        statement = sqlglot.parse_one(text, read=dialect)
+        assert isinstance(statement, exp.Select)
+        assert "2024-05-01" in text
+    with pytest.raises(ValueError, match="duckdb"):
+        policy.to_sql("oracle")
