@@ -219,7 +219,7 @@ class Policy:
         columnar engine, and return the decisions as a pyarrow Table: one row per
         record and agreement (DECISION_COLUMNS), in order, plus `error` for a record
         that is invalid (its `case`, `error.code`, `error.field`, `error.message`)."""
-        from rulelang.backends.sql.duckdb import decide_table
+        from rulelang.tables import decide_table
 
         if engine not in ("duckdb", "python"):
             raise ValueError(f"no engine {engine!r}: use 'duckdb' or 'python'")
