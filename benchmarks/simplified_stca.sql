@@ -56,8 +56,8 @@ SELECT
   CASE WHEN outcome IN ('exempt', 'undetermined', 'applies') THEN list_concat(
     CASE WHEN relatives IS NULL THEN [{'exception': 'family_in_us', 'facts': ['relatives']}] END,
     CASE WHEN x2 IS NULL THEN [{'exception': 'unaccompanied_minor', 'facts': list_concat(
-      CASE WHEN age IS NULL THEN ['age'] END,
-      CASE WHEN accompanied IS NULL THEN ['accompanied'] END)}] END,
+      CASE WHEN accompanied IS NULL THEN ['accompanied'] END,
+      CASE WHEN age IS NULL THEN ['age'] END)}] END,
     CASE WHEN valid_us_visa IS NULL THEN [{'exception': 'valid_visa', 'facts': ['valid_us_visa']}] END,
     CASE WHEN public_interest_waiver IS NULL
       THEN [{'exception': 'public_interest', 'facts': ['public_interest_waiver']}] END)
