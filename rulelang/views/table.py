@@ -1,0 +1,158 @@
+"""Decisions on a terminal: a table for many records, the person view for one.
+
+`TableView` prints one block of rows per record: the case named once, the
+agreements that matter one a row (outcome, where to, why), the ones not in
+force folded into one row. `PersonView` prints the person view of each
+record. `TerminalView` is what `rulelang run` shows on a terminal: the person
+view when the input holds one record, the table when it holds more.
+"""
+
+from __future__ import annotations
+
+from rulelang.views.explain import explain
+from rulelang.views.person import LABELS, ORDER, header, person_view, reason
+from rulelang.views.text import plural
+
+_STYLES = {"applies": "bold red", "exempt": "green", "undetermined": "yellow", "error": "bold magenta",
+           "not_in_force": "dim"}
+
+
+def printable(text: str) -> str:
+    """A lone surrogate (from a JSON "\\ud800" escape in a record) cannot be written out."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+class TableView:
+    """Rows for many records, printed in blocks so long runs stream."""
+
+    BLOCK = 40
+
+    def __init__(self, console, explain: bool = False, as_of_field: str | None = None,
+                 forced_as_of: bool = False) -> None:
+        self.console, self.explain = console, explain
+        self.as_of_field, self.forced_as_of = as_of_field, forced_as_of
+        self.rows: list[tuple] = []
+        self.counts: dict[str, int] = {}
+        self.records = 0
+
+    def record(self, evaluated) -> None:
+        self.records += 1
+        decisions = evaluated.decisions
+        for d in decisions:
+            self.counts[d.outcome] = self.counts.get(d.outcome, 0) + 1
+        if self.explain:
+            self._flush()
+            text = explain(evaluated.traced(), self.console.width,
+                           header(evaluated.case, decisions[0].as_of if decisions else "?",
+                                  evaluated.value, self.as_of_field, self.forced_as_of))
+            self.console.print(printable(text) + "\n", highlight=False, markup=False)
+            return
+        case = evaluated.case
+        for outcome in ORDER[:-1]:
+            for d in (d for d in decisions if d.outcome == outcome):
+                shown = LABELS[outcome] + (f" → {d.returns_to}" if d.returns_to else "")
+                self.rows.append((case, d.agreement, shown, reason(d), outcome))
+                case = ""
+        idle = [d.agreement for d in decisions if d.outcome == "not_in_force"]
+        if idle:
+            self.rows.append((case, plural(len(idle), "agreement"), "not in force", ", ".join(idle),
+                              "not_in_force"))
+        if not decisions:
+            self.rows.append((case, "—", "", "no decision selected", ""))
+        if len(self.rows) >= self.BLOCK:
+            self._flush()
+
+    def invalid(self, invalid, data=None) -> None:
+        self.records += 1
+        self.counts["error"] = self.counts.get("error", 0) + 1
+        self.rows.append((invalid.case, "—", "error", invalid.describe().split(": ", 1)[1], "error"))
+
+    def _flush(self) -> None:
+        from rich import box
+        from rich.table import Table
+
+        if not self.rows:
+            return
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+        names = max(len(row[1]) for row in self.rows)
+        table.add_column("case", overflow="ellipsis", max_width=24)
+        table.add_column("agreement", no_wrap=True, min_width=min(names, 28))
+        table.add_column("outcome", no_wrap=True)
+        table.add_column("why / facts", overflow="ellipsis", ratio=1)
+        for case, agreement, outcome, why, key in self.rows:
+            table.add_row(printable(case), agreement, outcome, printable(why), style=_STYLES.get(key))
+        self.console.print(table)
+        self.rows = []
+
+    def close(self) -> None:
+        self._flush()
+        summary = ", ".join(f"{n} {o}" for o, n in sorted(self.counts.items()))
+        self.console.print(f"decisions: {summary}" if summary else "0 records", highlight=False)
+
+
+class PersonView:
+    """The person view of each record, one after another."""
+
+    def __init__(self, console, as_of_field: str | None = None, forced_as_of: bool = False) -> None:
+        self.console, self.as_of_field, self.forced_as_of = console, as_of_field, forced_as_of
+        self.shown = 0
+
+    def record(self, evaluated) -> None:
+        if self.shown:
+            self.console.print("")
+        self.shown += 1
+        text = person_view(evaluated.case, evaluated.value, evaluated.traced(), self.console.width,
+                           self.as_of_field, self.forced_as_of)
+        self.console.print(printable(text), highlight=False, markup=False)
+
+    def invalid(self, invalid, data=None) -> None:
+        if self.shown:
+            self.console.print("")
+        self.shown += 1
+        self.console.print(printable("\n".join(invalid.lines())), highlight=False, markup=False)
+
+    def close(self) -> None:
+        if not self.shown:
+            self.console.print("0 records", highlight=False)
+
+
+class TerminalView:
+    """The person view for an input of one record, the table for more: it waits
+    for a second record before choosing."""
+
+    def __init__(self, console, explain: bool = False, as_of_field: str | None = None,
+                 forced_as_of: bool = False) -> None:
+        self.table = TableView(console, explain, as_of_field, forced_as_of)
+        self.person = PersonView(console, as_of_field, forced_as_of)
+        self.explain = explain
+        self.first: tuple | None = None
+        self.chosen = None
+
+    def _choose_table(self) -> None:
+        self.chosen = self.table
+        if self.first is not None:
+            kind, item = self.first
+            getattr(self.table, kind)(*item)
+
+    def record(self, evaluated) -> None:
+        self._take("record", (evaluated,))
+
+    def invalid(self, invalid, data=None) -> None:
+        self._take("invalid", (invalid, data))
+
+    def _take(self, kind: str, item: tuple) -> None:
+        if self.chosen is None and self.first is None:
+            self.first = (kind, item)
+            return
+        if self.chosen is None:
+            self._choose_table()
+        getattr(self.chosen, kind)(*item)
+
+    def close(self) -> None:
+        if self.chosen is None:
+            if self.first is not None and self.first[0] == "record" and not self.explain:
+                self.person.record(*self.first[1])
+                self.person.close()
+                return
+            self._choose_table()
+        self.chosen.close()
