@@ -12,7 +12,7 @@ from rulelang.core.facts import FieldsRead
 from rulelang.semantics import program as P
 from rulelang.semantics import types as T
 from rulelang.views.schema import InputDoc, describe_input, readers_text
-from rulelang.views.text import STDLIB_SHOWN
+from rulelang.views.text import shown
 
 CASE_RECORD_PAGE = "case-record.md"
 
@@ -34,11 +34,6 @@ def _cite(clause: P.Clause) -> str:
     return f" — {clause.cite}" if clause.cite else ""
 
 
-def _shown(source: str) -> str:
-    """A shipped file as users name it (`stdlib:mpp.rules`), others as given."""
-    return "stdlib:" + source[len(STDLIB_SHOWN):] if source.startswith(STDLIB_SHOWN) else source
-
-
 def _facts(fields) -> str:
     return ", ".join(f"[`{f}`](../{CASE_RECORD_PAGE}#{f})" for f in sorted(fields)) or "none"
 
@@ -48,7 +43,7 @@ def agreement_page(info: ir.Agreement, reads: FieldsRead | None = None) -> str:
     FieldsRead), the record fields it reads and those that could establish each
     exception."""
     lines = [f"# `{info.name}` — {info.title or info.name}", ""]
-    lines += [f"*{info.kind.capitalize()}* defined in `{_shown(info.source)}`. This page is generated "
+    lines += [f"*{info.kind.capitalize()}* defined in `{shown(info.source)}`. This page is generated "
               "from the rule file by `rulelang doc`; do not edit it by hand.", ""]
     if info.parties:
         lines.append(f"- **Parties:** {', '.join(info.parties)}")
@@ -112,7 +107,7 @@ def case_record_page(program: ir.Program, example: dict) -> str:
         raise ValueError("these rules declare no input record")
     record = doc.record
     lines = [f"# The case record: `{doc.name}` ({record.name})", "",
-             f"Generated from `{_shown(record.source or '')}` by `rulelang doc`; do not edit it by "
+             f"Generated from `{record.source or ''}` by `rulelang doc`; do not edit it by "
              "hand. `rulelang schema` prints the same on a terminal.", "",
              f"Every agreement is evaluated on one record: one person, one claim or encounter. "
              "A field marked *optional* may be left out: it is then **unknown**, never false. A "

@@ -442,7 +442,10 @@ def _read_delimited(stream: IO[bytes], delimiter: str, name: str, record_type,
             data = {k: v for k, v in zip(header, row) if v != "" and (keep is None or k in keep)}
             yield RawRecord(f"row {row_no}", data=data, from_text=True)
     finally:
-        text.detach()
+        try:
+            text.detach()   # leave the stream to its owner (stdin stays open)
+        except ValueError:  # the owner closed it first (the reader was abandoned)
+            pass
 
 
 # ---- Parquet -----------------------------------------------------------------------------

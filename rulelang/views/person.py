@@ -34,13 +34,13 @@ def reason(d: Decision) -> str:
         text = "depends on " + ", ".join(d.missing) if d.missing else "a condition is unknown"
     elif d.outcome == "not_applicable":
         false = next((s for s in scope if s.value is False), None)
-        text = (f"`{clause_text(false.text, 80)}` is false" if false is not None and false.text is not None
+        text = (f"`{clause_text(false.text, 100)}` is false" if false is not None and false.text is not None
                 else "a condition does not hold")
     else:
         text = d.status.replace("_", " ")
     if d.unestablished and d.outcome in ("applies", "undetermined"):
-        text += "; unless proven: " + ", ".join(
-            f"{u.exception} ({', '.join(u.facts)})" for u in d.unestablished)
+        facts = dict.fromkeys(f for u in d.unestablished for f in u.facts)
+        text += "; an exception could hold if shown: " + ", ".join(facts)
     return text
 
 
@@ -71,16 +71,21 @@ def summary_lines(decisions: list[Decision], width: int = DEFAULT_WIDTH,
 
 def facts_to_collect(decisions: list[Decision]) -> list[tuple[str, list[str]]]:
     """(fact, what it would decide or establish), the facts that decide an outcome first."""
-    found: dict[str, list[str]] = {}
-    deciding: set[str] = set()
+    decides: dict[str, list[str]] = {}
+    establishes: dict[str, dict[str, list[str]]] = {}
     for d in decisions:
         for fact in d.missing:
-            found.setdefault(fact, []).append(f"decides {d.agreement}")
-            deciding.add(fact)
+            decides.setdefault(fact, []).append(d.agreement)
         for u in d.unestablished:
             for fact in u.facts:
-                found.setdefault(fact, []).append(f"could establish {d.agreement}: {u.exception}")
-    return sorted(found.items(), key=lambda item: (item[0] not in deciding, -len(item[1]), item[0]))
+                establishes.setdefault(fact, {}).setdefault(u.exception, []).append(d.agreement)
+    out = []
+    for fact in list(decides) + [f for f in establishes if f not in decides]:
+        uses = [f"decides {', '.join(decides[fact])}"] if fact in decides else []
+        uses += [f"could establish {exception} ({', '.join(agreements)})"
+                 for exception, agreements in establishes.get(fact, {}).items()]
+        out.append((fact, uses))
+    return sorted(out, key=lambda item: (item[0] not in decides, -len(item[1]), item[0]))
 
 
 def facts_given(value: dict) -> tuple[int, int]:
@@ -106,8 +111,12 @@ def person_view(case: str, value: dict, decisions: list[Decision], width: int = 
     facts = facts_to_collect(decisions)
     if facts:
         lines += ["", "facts to collect"]
-        name_width = min(max(len(f) for f, _ in facts), 32)
+        name_width = min(max(len(f) for f, _ in facts), 28)
+        rest = " " * (name_width + 4)
         for fact, uses in facts:
-            first = f"  {fact:<{name_width}}  "
-            lines += wrap("; ".join(uses), width, first, " " * len(first))
+            if len(fact) > name_width:   # a long name on its own line, its uses below
+                lines.append(f"  {fact}")
+                lines += wrap("; ".join(uses), width, rest)
+            else:
+                lines += wrap("; ".join(uses), width, f"  {fact:<{name_width}}  ", rest)
     return "\n".join(lines)

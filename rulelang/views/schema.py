@@ -14,7 +14,7 @@ from rulelang.core import ir
 from rulelang.core.facts import readers
 from rulelang.semantics import types as T
 from rulelang.syntax import ast
-from rulelang.views.text import DEFAULT_WIDTH, wrap
+from rulelang.views.text import DEFAULT_WIDTH, shown, wrap
 
 _SECTION = re.compile(r"^--.*--$")      # `# -- southern-border measures --`: a heading, not a note
 
@@ -96,7 +96,7 @@ def _record_doc(record_type: T.RecordType, read_by: dict) -> RecordDoc:
                                comment=field_comment(decl.span) if decl is not None else "",
                                readers=tuple(read_by.get(name, ())), kind=T.strip(field_type)))
     span = getattr(record_type.decl, "span", None)
-    return RecordDoc(record_type.name, tuple(fields), span.source.name if span is not None else None)
+    return RecordDoc(record_type.name, tuple(fields), shown(span.source.name) if span is not None else None)
 
 
 def field_comment(span) -> str:
@@ -143,7 +143,7 @@ def render_text(doc: InputDoc, width: int = DEFAULT_WIDTH) -> str:
     for record in (doc.record,) + doc.parts:
         lines += ["", f"{record.name}" + (" (the input record)" if record is doc.record else "")]
         for field in record.fields:
-            lines.append(f"  {field.name}: {field.type}" + (", required" if field.required else ""))
+            lines.append(f"  {field.name}: {field.type}, {'required' if field.required else 'optional'}")
             if field.comment:
                 lines += wrap(field.comment, width, "      ")
             if record is doc.record:

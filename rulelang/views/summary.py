@@ -229,32 +229,45 @@ def render_json(tally: Tally) -> str:
 
 
 def render_table(tally: Tally, console) -> None:
-    """Rich tables on `console`: one for the totals, then one per group."""
+    """Rich tables on `console`: the totals; with groups, the records of each group and
+    one table of the outcomes per group and agreement (the group named once)."""
     from rich import box
     from rich.table import Table
 
     data = to_json(tally)
     outcomes = data["outcomes"]
 
-    def table(title: str, rows: list[dict]) -> Table:
+    def table(title: str, groups: list[tuple[str, list[dict]]]) -> Table:
         result = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+        if data.get("group_by"):
+            result.add_column(", ".join(data["group_by"]), no_wrap=True)
         result.add_column("agreement", no_wrap=True)
         for outcome in outcomes:
             result.add_column(outcome.replace("_", " "), justify="right", no_wrap=True)
-        for row in rows:
-            result.add_row(row["agreement"], *(f"{row[o]['count']:,} {row[o]['pct']:>5.1f}%"
-                                               for o in outcomes))
+        for label, rows in groups:
+            for index, row in enumerate(rows):
+                cells = [row["agreement"], *(f"{row[o]['count']:,} {row[o]['pct']:>5.1f}%" for o in outcomes)]
+                result.add_row(*([label if index == 0 else ""] if data.get("group_by") else []), *cells)
+            if data.get("group_by"):
+                result.add_section()
         return result
 
     console.print(_totals_line(data["records"], data["valid"], data["invalid"]), highlight=False)
-    if data["agreements"]:
-        console.print(table("outcomes per agreement (share of valid records)", data["agreements"]))
-    for group in data.get("groups", ()):
-        title = ", ".join(f"{k} = {v}" for k, v in group["group"].items())
-        console.print(_totals_line(group["records"], group["valid"], group["invalid"], title),
-                      highlight=False)
-        if group["agreements"]:
-            console.print(table(title, group["agreements"]))
+    if not data.get("groups"):
+        if data["agreements"]:
+            console.print(table("outcomes per agreement (share of valid records)",
+                                [("", data["agreements"])]))
+        return
+    records = Table(title=f"records per {', '.join(data['group_by'])}", box=box.SIMPLE_HEAD,
+                    title_justify="left")
+    for column in (", ".join(data["group_by"]), "records", "valid", "invalid"):
+        records.add_column(column, justify="left" if not records.columns else "right", no_wrap=True)
+    for group in data["groups"]:
+        records.add_row(" / ".join(group["group"].values()), f"{group['records']:,}", f"{group['valid']:,}",
+                        f"{group['invalid']:,} {_pct(group['invalid'], group['records']):>5.1f}%")
+    console.print(records)
+    console.print(table("outcomes per agreement and group (share of the group's valid records)",
+                        [(" / ".join(g["group"].values()), g["agreements"]) for g in data["groups"]]))
 
 
 def _totals_line(records: int, valid: int, invalid: int, title: str = "all records") -> str:

@@ -10,9 +10,11 @@ view when the input holds one record, the table when it holds more.
 from __future__ import annotations
 
 from rulelang.views.explain import explain
-from rulelang.views.person import LABELS, ORDER, header, person_view, reason
+from rulelang.views.person import LABELS, header, person_view, reason
 from rulelang.views.text import plural
 
+FIRST = ("applies", "exempt", "undetermined")
+FOLDED = ("not_applicable", "not_in_force")
 _STYLES = {"applies": "bold red", "exempt": "green", "undetermined": "yellow", "error": "bold magenta",
            "not_in_force": "dim"}
 
@@ -48,15 +50,17 @@ class TableView:
             self.console.print(printable(text) + "\n", highlight=False, markup=False)
             return
         case = evaluated.case
-        for outcome in ORDER[:-1]:
+        for outcome in FIRST:
             for d in (d for d in decisions if d.outcome == outcome):
                 shown = LABELS[outcome] + (f" → {d.returns_to}" if d.returns_to else "")
                 self.rows.append((case, d.agreement, shown, reason(d), outcome))
                 case = ""
-        idle = [d.agreement for d in decisions if d.outcome == "not_in_force"]
-        if idle:
-            self.rows.append((case, plural(len(idle), "agreement"), "not in force", ", ".join(idle),
-                              "not_in_force"))
+        for outcome in FOLDED:   # one row each: the person view says why
+            names = [d.agreement for d in decisions if d.outcome == outcome]
+            if names:
+                self.rows.append((case, plural(len(names), "agreement"), LABELS[outcome],
+                                  ", ".join(names), outcome))
+                case = ""
         if not decisions:
             self.rows.append((case, "—", "", "no decision selected", ""))
         if len(self.rows) >= self.BLOCK:

@@ -21,13 +21,17 @@ def wrap(text: str, width: int, first: str = "", rest: str | None = None) -> lis
     return wrapper.wrap(text) or [first.rstrip()]
 
 
+def shown(source_name: str) -> str:
+    """A rule file's name as users give it: a shipped file as `stdlib:NAME.rules`
+    rather than a `stdlib/` folder that is not on disk."""
+    if source_name.startswith(STDLIB_SHOWN):
+        return "stdlib:" + source_name[len(STDLIB_SHOWN):]
+    return source_name
+
+
 def where(span) -> str:
-    """`file:line:col` of a span, a shipped file as `stdlib:NAME.rules:line:col`: the
-    name users give on the command line, rather than a folder that is not on disk."""
-    location = span.location()
-    if location.startswith(STDLIB_SHOWN):
-        return "stdlib:" + location[len(STDLIB_SHOWN):]
-    return location
+    """`file:line:col` of a span, a shipped file as `stdlib:NAME.rules:line:col`."""
+    return shown(span.location())
 
 
 def fit_width(columns: int | None) -> int:
