@@ -328,7 +328,7 @@ def _report_run(stats, source, case_id, cases, fmt) -> None:
     if case_id is not None and not stats.found_case:
         click.echo(f"error: no record with id `{case_id}` in {source.name}", err=True)
         sys.exit(EXIT_USAGE)
-    if stats.records == 0 and fmt not in ("table", "person", "terminal", "summary"):
+    if stats.records == 0 and fmt not in ("table", "person", "terminal"):
         click.echo(f"0 records in {source.name}", err=True)
     if stats.invalid:
         click.echo(f"{stats.invalid} record(s) could not be evaluated; see the errors above", err=True)
@@ -493,16 +493,29 @@ def list_(paths, on) -> None:
 
     program = _load_or_exit(paths or ["stdlib:all"])
     on = on or _dt.date.today()
+    console = _console()
+    columns = ("name", "kind", "status", "parties") if console.width >= 100 else ("name", "status", "parties")
+    rows = [tuple({"name": info.name, "kind": info.kind, "status": info.timeline.status_on(on),
+                   "parties": _parties(info.parties, 3 if console.width >= 100 else 2)}[c]
+                  for c in columns) + (info.title or "",)
+            for info in program.agreements]
     table = Table(title=f"status on {on.isoformat()}", box=box.SIMPLE_HEAD, title_justify="left")
-    table.add_column("name", no_wrap=True)
-    table.add_column("kind", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("parties", no_wrap=True)
-    table.add_column("title", no_wrap=True, overflow="ellipsis", ratio=1)
-    for info in program.agreements:
-        table.add_row(info.name, info.kind, info.timeline.status_on(on), ", ".join(info.parties),
-                      info.title or "")
-    _console().print(table)
+    widths = [max([len(column)] + [len(r[index]) for r in rows]) for index, column in enumerate(columns)]
+    for column, width in zip(columns, widths):   # one line each, the title cut to fit
+        table.add_column(column, no_wrap=True, width=width)
+    room = console.width - sum(widths) - 3 * len(widths) - 4
+    if room >= 8:
+        table.add_column("title", no_wrap=True, overflow="ellipsis", width=room)
+    for row in rows:
+        table.add_row(*(row if room >= 8 else row[:-1]))
+    console.print(table)
+
+
+def _parties(parties, shown: int = 3) -> str:
+    """`USA, CAN`; a long list (the 31 Dublin states) as its first few and a count."""
+    if len(parties) <= shown + 1:
+        return ", ".join(parties)
+    return ", ".join(parties[:shown]) + f" +{len(parties) - shown}"
 
 
 @cli.command()

@@ -491,12 +491,41 @@ def _read_parquet(parquet, columns: list[str], from_text: bool, name: str) -> It
     row_no = 0
     try:
         for batch in parquet.iter_batches(batch_size=_PARQUET_BATCH, columns=columns):
-            for row in batch.to_pylist():
+            for row in _as_json(pa, batch).to_pylist():
                 row_no += 1
-                yield RawRecord(f"row {row_no}", data=_plain(row), from_text=from_text)
+                yield RawRecord(f"row {row_no}", data=row, from_text=from_text)
     except (pa.ArrowException, ValueError) as error:
         yield RawRecord(f"row {row_no + 1}",
                         read_error=f"the rest of {name} could not be read ({error})")
+
+
+def _as_json(pa, batch):
+    """The batch with dates and decimals as text, as JSON would give them (cast in
+    Arrow, column by column; nested ones value by value)."""
+    arrays = []
+    changed = False
+    for column, field in zip(batch.columns, batch.schema):
+        kind = field.type
+        if pa.types.is_date(kind) or pa.types.is_decimal(kind):
+            column, changed = column.cast(pa.string()), True
+        elif pa.types.is_timestamp(kind) or _nested_with(pa, kind):
+            column, changed = pa.array([_plain(v) for v in column.to_pylist()]), True
+        arrays.append(column)
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names) if changed else batch
+
+
+def _nested_with(pa, kind) -> bool:
+    """A list or struct type holding a date, timestamp or decimal somewhere."""
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return _special(pa, kind.value_type)
+    if pa.types.is_struct(kind):
+        return any(_special(pa, kind.field(i).type) for i in range(kind.num_fields))
+    return False
+
+
+def _special(pa, kind) -> bool:
+    return (pa.types.is_date(kind) or pa.types.is_decimal(kind) or pa.types.is_timestamp(kind)
+            or _nested_with(pa, kind))
 
 
 def _plain(value):

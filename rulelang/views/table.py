@@ -28,6 +28,7 @@ class TableView:
     """Rows for many records, printed in blocks so long runs stream."""
 
     BLOCK = 40
+    NAMED = 4        # a folded row names its agreements when there are no more than this
 
     def __init__(self, console, explain: bool = False, as_of_field: str | None = None,
                  forced_as_of: bool = False) -> None:
@@ -55,11 +56,11 @@ class TableView:
                 shown = LABELS[outcome] + (f" → {d.returns_to}" if d.returns_to else "")
                 self.rows.append((case, d.agreement, shown, reason(d), outcome))
                 case = ""
-        for outcome in FOLDED:   # one row each: the person view says why
+        for outcome in FOLDED:   # one row each, named only when few: the person view says why
             names = [d.agreement for d in decisions if d.outcome == outcome]
             if names:
                 self.rows.append((case, plural(len(names), "agreement"), LABELS[outcome],
-                                  ", ".join(names), outcome))
+                                  ", ".join(names) if len(names) <= self.NAMED else "", outcome))
                 case = ""
         if not decisions:
             self.rows.append((case, "—", "", "no decision selected", ""))
@@ -78,10 +79,13 @@ class TableView:
         if not self.rows:
             return
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-        names = max(len(row[1]) for row in self.rows)
-        table.add_column("case", overflow="ellipsis", max_width=24)
-        table.add_column("agreement", no_wrap=True, min_width=min(names, 28))
-        table.add_column("outcome", no_wrap=True)
+        def widest(index: int, cap: int) -> int:
+            return min(max(len(row[index]) for row in self.rows), cap)
+
+        # names and outcomes keep their width (a name is never cut); the reason wraps
+        table.add_column("case", no_wrap=True, overflow="ellipsis", min_width=widest(0, 16), max_width=24)
+        table.add_column("agreement", no_wrap=True, min_width=widest(1, 28))
+        table.add_column("outcome", no_wrap=True, min_width=widest(2, 20))
         table.add_column("why / facts", overflow="ellipsis", ratio=1)
         for case, agreement, outcome, why, key in self.rows:
             table.add_row(printable(case), agreement, outcome, printable(why), style=_STYLES.get(key))
