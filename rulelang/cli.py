@@ -171,12 +171,12 @@ def run(policy, cases, fmt, out, as_of, assume, explain, agreements, outcomes, h
                       outcomes=_outcomes(outcomes), hide_not_in_force=hide_not_in_force, case=case_id)
     keep = _keep(keep or (), record_type)
     grouping = _grouping(group_by or (), record_type)
+    source = _open_cases(cases, input_format, record_type)
     with _output(out, binary=fmt == "parquet") as stream:
         sink, finish = _sink(fmt, stream, out, program, options, keep, grouping, summary_format, as_of)
-        source = _open_cases(cases, input_format, record_type)
         stats = _run(Policy(program, []), source, sink, options)
         finish()
-    _report_run(stats, source, case_id, cases, fmt)
+    _report_run(stats, source, case_id, fmt)
 
 
 def _input_type(program, policy: str):
@@ -296,7 +296,8 @@ def _open_cases(cases: str, input_format, record_type):
 
 
 def _print_notes(source) -> None:
-    for note in source.notes[source.notes_shown if hasattr(source, "notes_shown") else 0:]:
+    """The notes about the input not shown yet (some come up only while it is read)."""
+    for note in source.notes[source.notes_shown:]:
         click.echo(f"warning[{note.code}]: {note.message}" if note.code else f"note: {note.message}",
                    err=True)
     source.notes_shown = len(source.notes)
@@ -315,7 +316,7 @@ def _run(policy, source, sink, options):
         return run(policy, source, sink, options, Events(invalid=invalid, advance=advance))
 
 
-def _report_run(stats, source, case_id, cases, fmt) -> None:
+def _report_run(stats, source, case_id, fmt) -> None:
     """What the run said about itself on stderr, then the exit code."""
     _print_notes(source)
     for warning in stats.warnings.values():
@@ -615,8 +616,8 @@ def report(policy, cases, out, group_by, as_of, assume, agreements, hide_not_in_
     options = Options(as_of=as_of, assume=assume, agreements=_choose(program, agreements),
                       hide_not_in_force=hide_not_in_force)
     tally = Tally(grouping, month_field=program.as_of_field)
+    source = _open_cases(cases, input_format, record_type)
     with _output(out, binary=True) as stream:
-        source = _open_cases(cases, input_format, record_type)
         stats = _run(Policy(program, []), source, tally, options)
         try:
             html = render_report(tally, title or f"{policy} on {Path(cases).name}",
@@ -625,7 +626,7 @@ def report(policy, cases, out, group_by, as_of, assume, agreements, hide_not_in_
             raise click.UsageError("the report needs plotly: pip install 'rulelang[report]'") from None
         stream.write(html.encode("utf-8"))
     click.echo(f"wrote {out}: {stats.records:,} records, {stats.invalid:,} invalid", err=True)
-    _report_run(stats, source, None, cases, "report")
+    _report_run(stats, source, None, "report")
 
 
 

@@ -102,7 +102,7 @@ def test_run_on_one_record_shows_the_person_view(one_person):
     assert "→" in result.stdout or "applies" in result.stdout
 
 
-def test_the_terminal_chooses_the_person_view_for_one_record_and_the_table_for_more():
+def test_the_terminal_chooses_the_person_view_for_one_record_and_the_table_for_more(tmp_path):
     from rulelang.batch import Options, run
     from rulelang.records import open_records
     from rulelang.views.table import TerminalView
@@ -110,13 +110,10 @@ def test_the_terminal_chooses_the_person_view_for_one_record_and_the_table_for_m
     for count, expected in ((1, "facts to collect"), (3, "why / facts")):
         shown, buffer = console(100)
         lines = SAMPLE.read_text(encoding="utf-8").splitlines()[50:50 + count]
-        path = Path(__file__).parent / "fixtures" / f"_tmp_{count}.jsonl"
+        path = tmp_path / f"{count}.jsonl"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        try:
-            with open_records(str(path), None, POLICY.program.input_type) as source:
-                run(POLICY, source, TerminalView(shown, as_of_field="claim_date"), Options())
-        finally:
-            path.unlink()
+        with open_records(str(path), None, POLICY.program.input_type) as source:
+            run(POLICY, source, TerminalView(shown, as_of_field="claim_date"), Options())
         assert expected in buffer.getvalue(), buffer.getvalue()
 
 
@@ -307,3 +304,29 @@ def test_doc_to_an_unwritable_folder_is_a_clear_error(tmp_path):
     assert result.exit_code == 2
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "cannot write" in result.output
+
+
+def test_the_readme_tour_shows_each_view_and_its_commands_run(tmp_path, monkeypatch):
+    import shlex
+    import shutil
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for shown in ("--case c-051", "facts to collect", "rulelang schema", "--format csv", "--group-by",
+                  "rulelang report"):
+        assert shown in readme, shown
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    lines = [line for block in re.findall(r"```sh\n(.*?)```", readme, re.S)
+             for line in block.replace("\\\n", " ").splitlines()]
+    ran = 0
+    for line in lines:
+        for command in line.split(" && "):
+            command = command.split("#")[0].strip()
+            if not command.startswith("rulelang ") or " pip " in command:
+                continue
+            args = shlex.split(command)[1:]
+            result = CliRunner().invoke(cli, args)
+            assert result.exit_code == 0, (command, result.output)
+            ran += 1
+    assert ran >= 4
+    assert (tmp_path / "decisions.csv").exists() and (tmp_path / "report.html").exists()

@@ -118,6 +118,7 @@ class RecordSource:
                  records: Iterator[RawRecord], notes: list[Note]) -> None:
         self.name, self.kind, self.stream = name, kind, stream
         self.notes = notes
+        self.notes_shown = 0          # how many notes the caller has shown so far
         self._records, self._closer = records, closer
         self.count = 0
 

@@ -39,8 +39,9 @@ def reason(d: Decision) -> str:
     else:
         text = d.status.replace("_", " ")
     if d.unestablished and d.outcome in ("applies", "undetermined"):
-        facts = dict.fromkeys(f for u in d.unestablished for f in u.facts)
-        text += "; an exception could hold if shown: " + ", ".join(facts)
+        facts = list(dict.fromkeys(f for u in d.unestablished for f in u.facts))
+        text += ("; an exception could hold if shown: " + ", ".join(facts) if len(facts) <= 2 else
+                 f"; {len(facts)} unknown facts could establish an exception")
     return text
 
 
