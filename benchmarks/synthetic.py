@@ -19,6 +19,8 @@ import random
 import sys
 from pathlib import Path
 
+from rulelang.records.write import csv_cell   # CSV cells as rulelang reads them
+
 NATIONALITIES = ["HND", "GTM", "SLV", "MEX", "VEN", "HTI", "CUB", "COL", "TUR", "IND", "AFG", "NIC",
                  "ECU", "SYR", "ERI", "CHN"]
 CLAIM_COUNTRIES = ["USA"] * 12 + ["CAN"] * 3 + ["ESP", "DEU", "ITA", "GRC", "FRA", "MEX"]
@@ -93,17 +95,7 @@ def write_csv(rows, path: Path) -> None:
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
         for row in rows:
-            writer.writerow([_cell(row.get(column)) for column in COLUMNS])
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value)
-    return str(value)
+            writer.writerow([csv_cell(row.get(column)) for column in COLUMNS])
 
 
 def write_parquet(rows, path: Path, batch: int = 50_000) -> None:

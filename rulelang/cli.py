@@ -489,34 +489,11 @@ def _width() -> int:
 @click.option("--on", "on", callback=_parse_date, help="Status on this date (default: today).")
 def list_(paths, on) -> None:
     """The agreements and programmes found, with their status today."""
-    from rich import box
-    from rich.table import Table
+    from rulelang.views.table import agreements_table
 
     program = _load_or_exit(paths or ["stdlib:all"])
-    on = on or _dt.date.today()
     console = _console()
-    columns = ("name", "kind", "status", "parties") if console.width >= 100 else ("name", "status", "parties")
-    rows = [tuple({"name": info.name, "kind": info.kind, "status": info.timeline.status_on(on),
-                   "parties": _parties(info.parties, 3 if console.width >= 100 else 2)}[c]
-                  for c in columns) + (info.title or "",)
-            for info in program.agreements]
-    table = Table(title=f"status on {on.isoformat()}", box=box.SIMPLE_HEAD, title_justify="left")
-    widths = [max([len(column)] + [len(r[index]) for r in rows]) for index, column in enumerate(columns)]
-    for column, width in zip(columns, widths):   # one line each, the title cut to fit
-        table.add_column(column, no_wrap=True, width=width)
-    room = console.width - sum(widths) - 3 * len(widths) - 4
-    if room >= 8:
-        table.add_column("title", no_wrap=True, overflow="ellipsis", width=room)
-    for row in rows:
-        table.add_row(*(row if room >= 8 else row[:-1]))
-    console.print(table)
-
-
-def _parties(parties, shown: int = 3) -> str:
-    """`USA, CAN`; a long list (the 31 Dublin states) as its first few and a count."""
-    if len(parties) <= shown + 1:
-        return ", ".join(parties)
-    return ", ".join(parties[:shown]) + f" +{len(parties) - shown}"
+    console.print(agreements_table(program.agreements, on or _dt.date.today(), console.width))
 
 
 @cli.command()
@@ -529,8 +506,12 @@ def doc(paths, out) -> None:
     record, generated from the rules."""
     from rulelang.docgen import pages
 
+    from rulelang.pipeline import users_of
+
     program = _load_or_exit(paths)
-    readers = program if program.agreements else _library_readers(paths, program)
+    # a library module (stdlib:common) has no agreement: the ones beside it read its record
+    readers = program if program.agreements or program.input_type is None else \
+        _load_or_exit(list(dict.fromkeys(users_of(p) for p in paths)))
     written = pages(program, readers)
     if not written:
         raise click.UsageError(f"{', '.join(paths)} declare no agreement and no input record: "
@@ -544,25 +525,6 @@ def doc(paths, out) -> None:
     except OSError as error:
         click.echo(f"error: cannot write to {out}: {error.strerror or error}", err=True)
         sys.exit(EXIT_USAGE)
-
-
-def _library_readers(paths, program):
-    """For a library module (stdlib:common): the program of its folder, whose agreements
-    are the ones that read its input record."""
-    from rulelang.pipeline import LIBRARY_MODULES, module_refs
-
-    if program.input_type is None:
-        return program
-    folders = {str(Path(m.source.name).parent) for m in program.modules}
-    if all(p.startswith("stdlib:") and p[len("stdlib:"):] in LIBRARY_MODULES for p in paths):
-        return _load_or_exit(["stdlib:all"])
-    refs = [r for p in paths for r in module_refs(str(Path(p).parent))] if len(folders) == 1 else []
-    if not refs:
-        return program
-    from rulelang.diagnostics import Diagnostics
-    from rulelang.pipeline import build
-
-    return build(refs, Diagnostics()) or program
 
 
 @cli.command()

@@ -166,11 +166,13 @@ def _writing_records(record, example: dict) -> list[str]:
     import csv
     import io
 
+    from rulelang.records.write import csv_cell
+
     columns = list(example)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerow([_csv_cell(example[c]) for c in columns])
+    writer.writerow([csv_cell(example[c]) for c in columns])
     lists = [f.name for f in record.fields if isinstance(f.kind, (T.ListType, T.SetType))]
     return ["## Writing records", "",
             "`rulelang run` reads JSON Lines (`.jsonl`, one object a line), JSON (`.json`, an "
@@ -194,14 +196,6 @@ def _writing_records(record, example: dict) -> list[str]:
             "",
             "In Parquet, columns carry their own types (a list column is a list); a column of "
             "strings for a list or record field is read as JSON text, as in CSV.", ""]
-
-
-def _csv_cell(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    return "" if value is None else str(value)
 
 
 def _decision_record() -> list[str]:

@@ -91,7 +91,7 @@ class JsonWriter:
         self.out.flush()
 
 
-def _cell(value) -> str:
+def csv_cell(value) -> str:
     """A CSV cell: text as is, true/false, lists and objects as JSON, unknown empty."""
     if value is None:
         return ""
@@ -124,17 +124,17 @@ class CsvWriter:
         kept = kept_values(self.keep, evaluated.value)
         for decision in evaluated.decisions:
             row = decision.to_json(trace=False)
-            cells = [_cell(row.get(name)) for name in DECISION_FIELDS]
-            cells.append(_cell(row.get("assumed")))
-            cells.extend(_cell(kept[name]) for name in self.keep)
+            cells = [csv_cell(row.get(name)) for name in DECISION_FIELDS]
+            cells.append(csv_cell(row.get("assumed")))
+            cells.extend(csv_cell(kept[name]) for name in self.keep)
             if self.trace:
-                cells.append(_cell([step.to_json() for step in decision.trace]))
+                cells.append(csv_cell([step.to_json() for step in decision.trace]))
             self._row(cells + ["", "", ""])
 
     def invalid(self, invalid, data=None) -> None:
         kept = kept_raw(self.keep, data)
         cells = [invalid.case] + [""] * (len(DECISION_FIELDS) - 1) + [""]
-        cells.extend(_cell(kept[name]) for name in self.keep)
+        cells.extend(csv_cell(kept[name]) for name in self.keep)
         if self.trace:
             cells.append("")
         message = invalid.message if not invalid.more else invalid.describe().split(": ", 1)[1]

@@ -164,3 +164,33 @@ class TerminalView:
                 return
             self._choose_table()
         self.chosen.close()
+
+
+def agreements_table(agreements, on, width: int):
+    """`rulelang list`: one line per agreement (name, kind, status on `on`, parties), the
+    title cut to what is left of `width`; the kind is left out below 100 columns."""
+    from rich import box
+    from rich.table import Table
+
+    wide = width >= 100
+    columns = ("name", "kind", "status", "parties") if wide else ("name", "status", "parties")
+    rows = [tuple({"name": info.name, "kind": info.kind, "status": info.timeline.status_on(on),
+                   "parties": _parties(info.parties, 3 if wide else 2)}[c] for c in columns)
+            + (info.title or "",) for info in agreements]
+    table = Table(title=f"status on {on.isoformat()}", box=box.SIMPLE_HEAD, title_justify="left")
+    widths = [max([len(column)] + [len(r[index]) for r in rows]) for index, column in enumerate(columns)]
+    for column, column_width in zip(columns, widths):
+        table.add_column(column, no_wrap=True, width=column_width)
+    room = width - sum(widths) - 3 * len(widths) - 4
+    if room >= 8:
+        table.add_column("title", no_wrap=True, overflow="ellipsis", width=room)
+    for row in rows:
+        table.add_row(*(row if room >= 8 else row[:-1]))
+    return table
+
+
+def _parties(parties, shown: int) -> str:
+    """`USA, CAN`; a long list (the 31 Dublin states) as its first few and a count."""
+    if len(parties) <= shown + 1:
+        return ", ".join(parties)
+    return ", ".join(parties[:shown]) + f" +{len(parties) - shown}"
