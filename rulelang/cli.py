@@ -316,9 +316,8 @@ def _run(policy, source, sink, options):
         return run(policy, source, sink, options, Events(invalid=invalid, advance=advance))
 
 
-def _report_run(stats, source, case_id, fmt) -> None:
-    """What the run said about itself on stderr, then the exit code."""
-    _print_notes(source)
+def _print_warnings(stats) -> None:
+    """Each distinct warning once: with its record, or with how many records gave it."""
     for warning in stats.warnings.values():
         if warning.count == 1:
             click.echo(f"warning[RL0702]: record {warning.first_case} ({warning.first_position}): "
@@ -326,6 +325,12 @@ def _report_run(stats, source, case_id, fmt) -> None:
         else:
             click.echo(f"warning[RL0702]: {warning.message}, in {warning.count:,} records (the first: "
                        f"record {warning.first_case}, {warning.first_position})", err=True)
+
+
+def _report_run(stats, source, case_id, fmt) -> None:
+    """What the run said about itself on stderr, then the exit code."""
+    _print_notes(source)
+    _print_warnings(stats)
     if case_id is not None and not stats.found_case:
         click.echo(f"error: no record with id `{case_id}` in {source.name}", err=True)
         sys.exit(EXIT_USAGE)
@@ -430,8 +435,7 @@ def explain(policy, case, case_id, as_of, assume, agreements, input_format) -> N
     """Explain one record's decisions: a summary, then each step, its value and its citation."""
     from rulelang.api import Policy
     from rulelang.batch import Options
-    from rulelang.views.explain import explain as explain_view
-    from rulelang.views.person import header
+    from rulelang.views.explain import explain_record
     from rulelang.views.table import printable
 
     program = _load_or_exit([policy])
@@ -442,20 +446,13 @@ def explain(policy, case, case_id, as_of, assume, agreements, input_format) -> N
     taken = _First()
     stats = _run(Policy(program, []), source, taken, options)
     _print_notes(source)
-    for warning in stats.warnings.values():
-        click.echo(f"warning[RL0702]: record {warning.first_case} ({warning.first_position}): "
-                   f"{warning.message}", err=True)
+    _print_warnings(stats)
     if taken.item is None:
         raise click.BadParameter(f"no record {case_id!r} in {case}" if case_id else f"{case} holds 0 records",
                                  param_hint="CASE")
     if taken.failed:
         sys.exit(EXIT_USER)
-    evaluated = taken.item
-    width = _width()
-    decisions = evaluated.decisions
-    title = header(evaluated.case, decisions[0].as_of if decisions else as_of, evaluated.value,
-                   program.as_of_field, as_of is not None)
-    click.echo(printable(explain_view(decisions, width, title)))
+    click.echo(printable(explain_record(taken.item, _width(), program.as_of_field, as_of is not None)))
 
 
 class _First:

@@ -109,7 +109,7 @@ def case_record_page(program: ir.Program, example: dict) -> str:
     lines = [f"# The case record: `{doc.name}` ({record.name})", "",
              f"Generated from `{record.source or ''}` by `rulelang doc`; do not edit it by "
              "hand. `rulelang schema` prints the same on a terminal.", "",
-             f"Every agreement is evaluated on one record: one person, one claim or encounter. "
+             "Every agreement is evaluated on one record: one person, one claim or encounter. "
              "A field marked *optional* may be left out: it is then **unknown**, never false. A "
              "scope condition that depends on an unknown fact makes the outcome `undetermined` "
              "and names the fact (`missing`); an exception that needs it is left `unestablished`. "

@@ -116,3 +116,15 @@ def explain(decisions: list[Decision], width: int = DEFAULT_WIDTH, header: str |
     shown = decisions if len(decisions) == 1 else [d for d in decisions if d.outcome != "not_in_force"]
     blocks += [format_trace(d, width) for d in shown]
     return "\n\n".join(blocks)
+
+
+def explain_record(evaluated, width: int = DEFAULT_WIDTH, as_of_field: str | None = None,
+                   forced_as_of: bool = False) -> str:
+    """`explain` for a record as the batch hands it over (its case, typed value and
+    decisions), headed by the case, the date and how many facts it gives."""
+    from rulelang.views.person import header
+
+    decisions = evaluated.traced()
+    as_of = decisions[0].as_of if decisions else "?"
+    return explain(decisions, width, header(evaluated.case, as_of, evaluated.value, as_of_field,
+                                            forced_as_of))

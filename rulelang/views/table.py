@@ -9,8 +9,8 @@ view when the input holds one record, the table when it holds more.
 
 from __future__ import annotations
 
-from rulelang.views.explain import explain
-from rulelang.views.person import LABELS, header, person_view, reason
+from rulelang.views.explain import explain_record
+from rulelang.views.person import LABELS, person_view, reason
 from rulelang.views.text import plural
 
 FIRST = ("applies", "exempt", "undetermined")
@@ -45,9 +45,7 @@ class TableView:
             self.counts[d.outcome] = self.counts.get(d.outcome, 0) + 1
         if self.explain:
             self._flush()
-            text = explain(evaluated.traced(), self.console.width,
-                           header(evaluated.case, decisions[0].as_of if decisions else "?",
-                                  evaluated.value, self.as_of_field, self.forced_as_of))
+            text = explain_record(evaluated, self.console.width, self.as_of_field, self.forced_as_of)
             self.console.print(printable(text) + "\n", highlight=False, markup=False)
             return
         case = evaluated.case
