@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import sys
+from pathlib import Path
 
 import click
 
-from rulelang.views.explain import format_trace
+from rulelang.records.read import KINDS
 
 EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 REPORT_URL = "https://github.com/rulelang/rulelang/issues"
@@ -23,11 +24,16 @@ def _use_color(stream) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def _console():
-    """A rich console: the terminal's width, or wide enough not to cut names in a file."""
+def _console(file=None):
+    """A rich console: the terminal's width on a terminal; else a fixed width, no colour."""
     from rich.console import Console
 
-    return Console() if _use_color(sys.stdout) else Console(width=160)
+    from rulelang.views.text import DEFAULT_WIDTH
+
+    if file is None and _use_color(sys.stdout):
+        return Console()
+    return Console(file=file or sys.stdout, width=DEFAULT_WIDTH, color_system=None,
+                   force_terminal=False, highlight=False)
 
 
 def _print_diagnostics(diags, fmt: str) -> None:
@@ -54,10 +60,12 @@ def _refs(specs):
 def _parse_date(ctx, param, value):
     if value is None:
         return None
+    from rulelang.records import date_problem
+
     try:
         return _dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value} is not a date as YYYY-MM-DD") from None
+        raise click.BadParameter(f"{value} is not a date: {date_problem(value)}") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -104,59 +112,233 @@ def _load_or_exit(specs):
     return program
 
 
+OUTPUT_FORMATS = ("table", "person", "jsonl", "json", "csv", "parquet", "summary")
+_BY_EXTENSION = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".json": "json",
+                 ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "table"}
+
+
+def _names(ctx, param, value):
+    """`a,b` and repeated options alike, as one tuple (None when not given)."""
+    if not value:
+        return None
+    return tuple(name.strip() for item in value for name in item.split(",") if name.strip())
+
+
 @cli.command()
 @click.argument("policy")
 @click.argument("cases")
-@click.option("--format", "fmt", type=click.Choice(["table", "jsonl", "json", "summary"]),
-              default=None, help="table on a terminal, jsonl otherwise; summary: counts of "
-              "outcomes per agreement only.")
+@click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default=None,
+              help="On a terminal: the person view for one record, a table for more. Otherwise "
+              "jsonl, or what --out's extension says. summary: counts of outcomes per agreement.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @click.option("--as-of", callback=_parse_date, help="Evaluate as of this date (YYYY-MM-DD) "
               "instead of each case's claim date.")
 @click.option("--assume", type=click.Choice(["in_force"]), help="Evaluate proposed or suspended "
               "instruments as if in force.")
 @click.option("--explain", is_flag=True, help="Include each decision's trace, with citations.")
-@click.option("--agreement", "agreements", multiple=True, help="Only this agreement (repeatable).")
-@click.option("--input-format", type=click.Choice(["jsonl", "json", "csv"]), default=None,
-              help="Format of CASES (default: from its extension; `-` reads JSONL from stdin).")
-def run(policy, cases, fmt, as_of, assume, explain, agreements, input_format) -> None:
+@click.option("--agreement", "agreements", multiple=True, callback=_names,
+              help="Only these agreements (repeatable, or a,b).")
+@click.option("--outcome", "outcomes", multiple=True, callback=_names,
+              help="Only decisions with these outcomes, e.g. applies,undetermined.")
+@click.option("--hide-not-in-force", is_flag=True, help="Leave out agreements not in force on the date.")
+@click.option("--keep", multiple=True, callback=_names,
+              help="Copy these input fields into each decision row, e.g. --keep region,claim_date.")
+@click.option("--case", "case_id", help="Only the record with this id (shown as the person view "
+              "on a terminal).")
+@click.option("--group-by", multiple=True, callback=_names,
+              help="With --format summary: counts per value of this field; a date field by year or "
+              "month (claim_date:year).")
+@click.option("--summary-format", type=click.Choice(["table", "csv", "json"]), default=None,
+              help="How --format summary is written (default: a table on a terminal, else by "
+              "--out's extension, else JSON).")
+@click.option("--input-format", type=click.Choice(KINDS), default=None,
+              help="Format of CASES (default: from its extension, or from its first line for `-` "
+              "and unknown extensions).")
+def run(policy, cases, fmt, out, as_of, assume, explain, agreements, outcomes, hide_not_in_force, keep,
+        case_id, group_by, summary_format, input_format) -> None:
     """Evaluate every case in CASES against every agreement in POLICY."""
     from rulelang.api import Policy
-    from rulelang.records import detect_format, open_input, read_records, validate
+    from rulelang.batch import Options
 
     program = _load_or_exit([policy])
+    record_type = _input_type(program, policy)
+    fmt = fmt or (_BY_EXTENSION.get(Path(out).suffix.lower(), "jsonl") if out else
+                  "terminal" if _use_color(sys.stdout) else "jsonl")
+    if group_by and fmt != "summary":
+        raise click.UsageError("--group-by is for --format summary (and `rulelang report`)")
+    options = Options(as_of=as_of, assume=assume, agreements=_choose(program, agreements),
+                      trace=explain and fmt not in ("summary",),
+                      outcomes=_outcomes(outcomes), hide_not_in_force=hide_not_in_force, case=case_id)
+    keep = _keep(keep or (), record_type)
+    grouping = _grouping(group_by or (), record_type)
+    source = _open_cases(cases, input_format, record_type)
+    with _output(out, binary=fmt == "parquet") as stream:
+        sink, finish = _sink(fmt, stream, out, program, options, keep, grouping, summary_format, as_of)
+        stats = _run(Policy(program, []), source, sink, options)
+        finish()
+    _report_run(stats, source, case_id, fmt)
+
+
+def _input_type(program, policy: str):
     if program.input_type is None:
         raise click.UsageError(f"{policy} declares no `input` record to evaluate")
-    chosen = _choose(program, agreements)
-    fmt = fmt or ("table" if _use_color(sys.stdout) else "jsonl")
+    return program.input_type
+
+
+def _outcomes(names):
+    from rulelang.core.decide import OUTCOMES
+
+    if not names:
+        return None
+    for name in names:
+        if name not in OUTCOMES:
+            raise click.BadParameter(f"`{name}` is not an outcome; there are: {', '.join(OUTCOMES)}",
+                                     param_hint="--outcome")
+    return frozenset(names)
+
+
+def _keep(names, record_type):
+    from rulelang.diagnostics import did_you_mean
+    from rulelang.records.write import RESERVED
+
+    for name in names:
+        if name not in record_type.fields:
+            hint = did_you_mean(name, record_type.fields)
+            raise click.BadParameter(f"`{name}` is not a field of `{record_type.name}`"
+                                     + (f" ({hint})" if hint else ""), param_hint="--keep")
+        if name in RESERVED:
+            raise click.BadParameter(f"`{name}` is also a column of the decision; it cannot be kept "
+                                     "under that name", param_hint="--keep")
+    return tuple(dict.fromkeys(names))
+
+
+def _grouping(specs, record_type):
+    from rulelang.views.summary import parse_group_by
+
     try:
-        stream = open_input(cases)
+        return tuple(parse_group_by(spec, record_type) for spec in specs)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--group-by") from None
+
+
+class _output:
+    """stdout, or the --out file (a clear error, exit 2, when it cannot be written)."""
+
+    def __init__(self, path: str | None, binary: bool = False) -> None:
+        self.path, self.binary, self.file = path, binary, None
+
+    def __enter__(self):
+        if self.path is None:
+            if self.binary:
+                raise click.UsageError("Parquet output is binary: give a file with --out")
+            return sys.stdout
+        try:
+            self.file = (open(self.path, "wb") if self.binary else
+                         open(self.path, "w", encoding="utf-8", newline=""))
+        except OSError as error:
+            raise click.BadParameter(f"cannot write {self.path}: {error.strerror or error}",
+                                     param_hint="--out") from None
+        return self.file
+
+    def __exit__(self, *exc) -> None:
+        if self.file is not None:
+            self.file.close()
+
+
+def _sink(fmt, stream, out, program, options, keep, grouping, summary_format, as_of):
+    """The writer or view for `fmt`, and what to do once the run is over."""
+    from rulelang.records import write
+    from rulelang.views import summary, table
+
+    nothing = lambda: None  # noqa: E731
+    as_of_field, forced = program.as_of_field, as_of is not None
+    if fmt in ("jsonl", "json"):
+        return write.JsonWriter(stream, fmt, keep, options.trace), nothing
+    if fmt == "csv":
+        return write.CsvWriter(stream, keep, options.trace), nothing
+    if fmt == "parquet":
+        types = {name: program.input_type.fields[name] for name in keep}
+        try:
+            return write.ParquetWriter(stream, keep, types, options.trace), nothing
+        except RuntimeError as error:
+            raise click.UsageError(str(error)) from None
+    console = _console(stream if out else None)
+    if fmt == "summary":
+        tally = summary.Tally(grouping)
+        how = summary_format or ("table" if out is None and _use_color(sys.stdout) else
+                                 {".csv": "csv", ".txt": "table"}.get(Path(out or "").suffix.lower(), "json"))
+
+        def finish() -> None:
+            if how == "table":
+                summary.render_table(tally, console)
+            else:
+                stream.write(summary.to_csv(tally) if how == "csv" else summary.render_json(tally))
+        return tally, finish
+    if fmt == "person":
+        return table.PersonView(console, as_of_field, forced), nothing
+    if fmt == "table":
+        return table.TableView(console, options.trace, as_of_field, forced), nothing
+    return table.TerminalView(console, options.trace, as_of_field, forced), nothing
+
+
+def _open_cases(cases: str, input_format, record_type):
+    from rulelang.records import InputError, open_records
+
+    try:
+        source = open_records(cases, input_format, record_type)
     except OSError as error:
-        raise click.BadParameter(f"cannot read {cases}: {error.strerror}", param_hint="CASES")
-    policy_obj = Policy(program, [])
-    writer = (_TableWriter(explain) if fmt == "table" else _SummaryWriter() if fmt == "summary"
-              else _JsonWriter(fmt, explain))
-    invalid = 0
-    with stream, _progress(stream, cases) as advance:
-        for raw in read_records(stream, input_format or detect_format(cases)):
-            advance()
-            checked = validate(raw, program.input_type)
-            for warning in getattr(checked, "warnings", ()):
-                click.echo(f"warning[RL0702]: record {checked.case} ({checked.position}): {warning}", err=True)
-            if hasattr(checked, "value"):
-                decisions = _decide(policy_obj, checked, as_of, assume, chosen, trace=explain)
-                if not isinstance(decisions, list):
-                    checked = decisions
-            if not hasattr(checked, "value"):
-                invalid += 1
-                click.echo(f"error[{checked.code}]: {checked.describe()}", err=True)
-                writer.error(checked)
-                continue
-            for decision in decisions:
-                writer.decision(decision)
-    writer.close()
-    if invalid:
-        click.echo(f"{invalid} record(s) could not be evaluated; see the errors above", err=True)
-    sys.exit(EXIT_USER if invalid else EXIT_OK)
+        raise click.BadParameter(f"cannot read {cases}: {error.strerror or error}", param_hint="CASES")
+    except InputError as error:
+        click.echo(f"error[RL0704]: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    _print_notes(source)
+    return source
+
+
+def _print_notes(source) -> None:
+    """The notes about the input not shown yet (some come up only while it is read)."""
+    for note in source.notes[source.notes_shown:]:
+        click.echo(f"warning[{note.code}]: {note.message}" if note.code else f"note: {note.message}",
+                   err=True)
+    source.notes_shown = len(source.notes)
+
+
+def _run(policy, source, sink, options):
+    from rulelang.batch import Events, run
+
+    def invalid(record) -> None:
+        lines = record.lines()
+        click.echo(f"error[{record.code}]: {lines[0]}", err=True)
+        for line in lines[1:]:
+            click.echo(line, err=True)
+
+    with source, _progress(source) as advance:
+        return run(policy, source, sink, options, Events(invalid=invalid, advance=advance))
+
+
+def _print_warnings(stats) -> None:
+    """Each distinct warning once: with its record, or with how many records gave it."""
+    for warning in stats.warnings.values():
+        if warning.count == 1:
+            click.echo(f"warning[RL0702]: record {warning.first_case} ({warning.first_position}): "
+                       f"{warning.message}", err=True)
+        else:
+            click.echo(f"warning[RL0702]: {warning.message}, in {warning.count:,} records (the first: "
+                       f"record {warning.first_case}, {warning.first_position})", err=True)
+
+
+def _report_run(stats, source, case_id, fmt) -> None:
+    """What the run said about itself on stderr, then the exit code."""
+    _print_notes(source)
+    _print_warnings(stats)
+    if case_id is not None and not stats.found_case:
+        click.echo(f"error: no record with id `{case_id}` in {source.name}", err=True)
+        sys.exit(EXIT_USAGE)
+    if stats.records == 0 and fmt not in ("table", "person", "terminal"):
+        click.echo(f"0 records in {source.name}", err=True)
+    if stats.invalid:
+        click.echo(f"{stats.invalid} record(s) could not be evaluated; see the errors above", err=True)
+    sys.exit(EXIT_USER if stats.invalid else EXIT_OK)
 
 
 class _progress:
@@ -164,19 +346,19 @@ class _progress:
 
     MIN_BYTES = 1 << 20
 
-    def __init__(self, stream, name: str) -> None:
+    def __init__(self, source) -> None:
         import os
 
-        self.stream, self.bar, self.count = stream, None, 0
+        self.source, self.bar, self.count = source, None, 0
         try:
-            size = os.fstat(stream.fileno()).st_size
+            size = os.fstat(source.stream.fileno()).st_size
         except (OSError, AttributeError, ValueError):
             size = 0
-        if size >= self.MIN_BYTES and _use_color(sys.stderr) and name != "-":
+        if size >= self.MIN_BYTES and _use_color(sys.stderr) and source.name != "stdin":
             from rich.progress import Progress
 
             self.bar = Progress(transient=True, console=None, redirect_stdout=False)
-            self.task = self.bar.add_task(f"deciding {name}", total=size)
+            self.task = self.bar.add_task(f"deciding {source.name}", total=size)
 
     def __enter__(self):
         if self.bar is None:
@@ -186,7 +368,7 @@ class _progress:
         def advance() -> None:
             self.count += 1
             if self.count % 500 == 0:
-                self.bar.update(self.task, completed=self.stream.tell())
+                self.bar.update(self.task, completed=self.source.position())
         return advance
 
     def __exit__(self, *exc) -> None:
@@ -196,138 +378,13 @@ class _progress:
 
 def _choose(program, names):
     if not names:
-        return [a.name for a in program.agreements]
+        return None
     known = [a.name for a in program.agreements]
     for name in names:
         if name not in known:
             raise click.BadParameter(f"no agreement `{name}`; there are: {', '.join(known)}",
                                      param_hint="--agreement")
-    return list(names)
-
-
-def _decide(policy, checked, as_of, assume, chosen, trace: bool = True):
-    from rulelang.errors import RuleEvaluationError
-    from rulelang.records import InvalidRecord
-
-    try:
-        return policy._decide(checked.value, as_of, assume, chosen, trace=trace)
-    except RuleEvaluationError as error:
-        diagnostic = error.diagnostics[0] if error.diagnostics else None
-        where = f" ({diagnostic.span.location()})" if diagnostic and diagnostic.span else ""
-        return InvalidRecord(checked.case, checked.position, None, f"{error}{where}",
-                             diagnostic.code if diagnostic else "RL0602")
-
-
-class _JsonWriter:
-    def __init__(self, fmt: str, explain: bool) -> None:
-        self.fmt, self.explain, self.first = fmt, explain, True
-        if fmt == "json":
-            click.echo("[", nl=False)
-
-    def _emit(self, obj: dict) -> None:
-        try:
-            self._write(json.dumps(obj, ensure_ascii=False))
-        except UnicodeEncodeError:  # a lone surrogate (a "\ud800" escape) or a non-UTF-8 stdout
-            self._write(json.dumps(obj))
-        self.first = False
-
-    def _write(self, text: str) -> None:
-        # sys.stdout.write rather than click.echo: this runs once per decision
-        if self.fmt == "json":
-            sys.stdout.write(("\n" if self.first else ",\n") + text)
-        else:
-            sys.stdout.write(text + "\n")
-
-    def decision(self, decision) -> None:
-        self._emit(decision.to_json(trace=self.explain))
-
-    def error(self, invalid) -> None:
-        self._emit(invalid.to_json())
-
-    def close(self) -> None:
-        if self.fmt == "json":
-            click.echo("\n]")
-
-
-class _SummaryWriter:
-    """How many cases each agreement would apply to, exempt, ...: the analyst's view."""
-
-    OUTCOMES = ("applies", "exempt", "undetermined", "not_applicable", "not_in_force")
-
-    def __init__(self) -> None:
-        self.counts: dict[str, dict[str, int]] = {}
-        self.errors = 0
-
-    def decision(self, d) -> None:
-        row = self.counts.setdefault(d.agreement, dict.fromkeys(self.OUTCOMES, 0))
-        row[d.outcome] += 1
-
-    def error(self, invalid) -> None:
-        self.errors += 1
-
-    def close(self) -> None:
-        from rich.table import Table
-
-        table = Table(title="outcomes per agreement")
-        table.add_column("agreement")
-        for outcome in self.OUTCOMES:
-            table.add_column(outcome, justify="right")
-        for agreement, row in self.counts.items():
-            table.add_row(agreement, *(f"{row[o]:,}" for o in self.OUTCOMES))
-        console = _console()
-        console.print(table)
-        if self.errors:
-            console.print(f"{self.errors:,} invalid record(s), not counted above")
-
-
-class _TableWriter:
-    """A readable table for a terminal, printed in blocks so long runs stream."""
-
-    BLOCK = 40
-
-    def __init__(self, explain: bool) -> None:
-        self.console = _console()
-        self.explain = explain
-        self.rows: list = []
-        self.counts: dict[str, int] = {}
-
-    def decision(self, d) -> None:
-        self.counts[d.outcome] = self.counts.get(d.outcome, 0) + 1
-        detail = ", ".join(d.exceptions) or (("missing: " + ", ".join(d.missing)) if d.missing else "")
-        if d.unestablished and d.outcome != "exempt":
-            detail = (detail + "; " if detail else "") + "unproven: " + ", ".join(
-                u.exception for u in d.unestablished)
-        self.rows.append((d.case or "", d.agreement, d.status + (" (assumed in force)" if d.assumed else ""),
-                          d.outcome, d.returns_to or "", detail))
-        if self.explain:
-            self._flush()
-            self.console.print(_printable(format_trace(d)), highlight=False, markup=False)
-        elif len(self.rows) >= self.BLOCK:
-            self._flush()
-
-    def error(self, invalid) -> None:
-        self.counts["error"] = self.counts.get("error", 0) + 1
-        field = f"{invalid.field}: " if invalid.field else ""
-        self.rows.append((invalid.case, "—", "—", "error", "", field + invalid.message))
-
-    def _flush(self) -> None:
-        from rich.table import Table
-
-        if not self.rows:
-            return
-        table = Table(show_lines=False)
-        for column in ("case", "agreement", "status", "outcome", "returns to", "exceptions / facts"):
-            table.add_column(column, overflow="fold")
-        styles = {"applies": "bold red", "exempt": "green", "undetermined": "yellow", "error": "bold magenta"}
-        for row in self.rows:
-            table.add_row(*map(_printable, row), style=styles.get(row[3]))
-        self.console.print(table)
-        self.rows = []
-
-    def close(self) -> None:
-        self._flush()
-        summary = ", ".join(f"{n} {o}" for o, n in sorted(self.counts.items()))
-        self.console.print(f"decisions: {summary}" if summary else "no records", highlight=False)
+    return tuple(names)
 
 
 @cli.command()
@@ -367,43 +424,61 @@ def test(paths, verbose) -> None:
 @cli.command()
 @click.argument("policy")
 @click.argument("case")
-@click.option("--id", "case_id", help="Which record of CASE (default: the first).")
+@click.option("--id", "--case", "case_id", help="Which record of CASE (default: the first).")
 @click.option("--as-of", callback=_parse_date, help="Evaluate as of this date (YYYY-MM-DD).")
 @click.option("--assume", type=click.Choice(["in_force"]))
-@click.option("--agreement", "agreements", multiple=True, help="Only this agreement (repeatable).")
-def explain(policy, case, case_id, as_of, assume, agreements) -> None:
-    """Explain one decision: each step, its value and its citation."""
+@click.option("--agreement", "agreements", multiple=True, callback=_names,
+              help="Only these agreements (repeatable, or a,b).")
+@click.option("--input-format", type=click.Choice(KINDS), default=None,
+              help="Format of CASE (default: from its extension).")
+def explain(policy, case, case_id, as_of, assume, agreements, input_format) -> None:
+    """Explain one record's decisions: a summary, then each step, its value and its citation."""
     from rulelang.api import Policy
-    from rulelang.records import detect_format, open_input, read_records, record_id, validate
+    from rulelang.batch import Options
+    from rulelang.views.explain import explain_record
+    from rulelang.views.table import printable
 
     program = _load_or_exit([policy])
-    if program.input_type is None:
-        raise click.UsageError(f"{policy} declares no `input` record to evaluate")
-    chosen = _choose(program, agreements)
-    try:
-        stream = open_input(case)
-    except OSError as error:
-        raise click.BadParameter(f"cannot read {case}: {error.strerror}", param_hint="CASE")
-    with stream:
-        raw = next((r for r in read_records(stream, detect_format(case))
-                    if case_id is None or record_id(r) == case_id), None)
-    if raw is None:
-        raise click.BadParameter(f"no record {case_id!r} in {case}" if case_id else f"{case} is empty",
+    record_type = _input_type(program, policy)
+    options = Options(as_of=as_of, assume=assume, agreements=_choose(program, agreements), trace=True,
+                      case=case_id, limit=1)
+    source = _open_cases(case, input_format, record_type)
+    taken = _First()
+    stats = _run(Policy(program, []), source, taken, options)
+    _print_notes(source)
+    _print_warnings(stats)
+    if taken.item is None:
+        raise click.BadParameter(f"no record {case_id!r} in {case}" if case_id else f"{case} holds 0 records",
                                  param_hint="CASE")
-    checked = validate(raw, program.input_type)
-    if not hasattr(checked, "value"):
-        click.echo(f"error[{checked.code}]: {checked.describe()}", err=True)
+    if taken.failed:
         sys.exit(EXIT_USER)
-    decisions = _decide(Policy(program, []), checked, as_of, assume, chosen)
-    if not isinstance(decisions, list):
-        click.echo(f"error[{decisions.code}]: {decisions.describe()}", err=True)
-        sys.exit(EXIT_USER)
-    click.echo(_printable("\n\n".join(format_trace(d) for d in decisions)))
+    click.echo(printable(explain_record(taken.item, _width(), program.as_of_field, as_of is not None)))
 
 
-def _printable(text: str) -> str:
-    """A lone surrogate (from a JSON "\\ud800" escape in a record) cannot be written out."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+class _First:
+    """A sink that keeps the first record (or its errors)."""
+
+    def __init__(self) -> None:
+        self.item, self.failed = None, False
+
+    def record(self, evaluated) -> None:
+        self.item = self.item or evaluated
+
+    def invalid(self, invalid, data=None) -> None:
+        if self.item is None:
+            self.item, self.failed = invalid, True
+
+    def close(self) -> None:
+        pass
+
+
+def _width() -> int:
+    """The terminal's width for text views, or a fixed one when not on a terminal."""
+    import shutil
+
+    from rulelang.views.text import fit_width
+
+    return fit_width(shutil.get_terminal_size((0, 0)).columns if _use_color(sys.stdout) else None)
 
 
 @cli.command(name="list")
@@ -411,35 +486,108 @@ def _printable(text: str) -> str:
 @click.option("--on", "on", callback=_parse_date, help="Status on this date (default: today).")
 def list_(paths, on) -> None:
     """The agreements and programmes found, with their status today."""
-    from rich.table import Table
+    from rulelang.views.table import agreements_table
 
     program = _load_or_exit(paths or ["stdlib:all"])
-    on = on or _dt.date.today()
-    table = Table(title=f"status on {on.isoformat()}")
-    for column in ("name", "kind", "status", "parties", "title"):
-        table.add_column(column, overflow="fold")
-    for info in program.agreements:
-        table.add_row(info.name, info.kind, info.timeline.status_on(on), ", ".join(info.parties),
-                      info.title or "")
-    _console().print(table)
+    console = _console()
+    console.print(agreements_table(program.agreements, on or _dt.date.today(), console.width))
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--out", type=click.Path(file_okay=False), required=True,
-              help="Directory for the Markdown pages (one per agreement).")
+              help="Directory for the Markdown pages (one per agreement; case-record.md for a "
+              "module that declares the input record, such as stdlib:common).")
 def doc(paths, out) -> None:
-    """Write a Markdown page for each agreement, generated from its rules."""
-    from pathlib import Path
+    """Write a Markdown page for each agreement, and the field reference of the input
+    record, generated from the rules."""
+    from rulelang.docgen import pages
 
-    from rulelang.docgen import agreement_page
+    from rulelang.pipeline import users_of
 
     program = _load_or_exit(paths)
+    # a library module (stdlib:common) has no agreement: the ones beside it read its record
+    readers = program if program.agreements or program.input_type is None else \
+        _load_or_exit(list(dict.fromkeys(users_of(p) for p in paths)))
+    written = pages(program, readers)
+    if not written:
+        raise click.UsageError(f"{', '.join(paths)} declare no agreement and no input record: "
+                               "there is nothing to document")
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    for info in program.agreements:
-        (folder / f"{info.name}.md").write_text(agreement_page(info), encoding="utf-8")
-        click.echo(f"wrote {folder / (info.name + '.md')}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in written.items():
+            (folder / name).write_text(text, encoding="utf-8")
+            click.echo(f"wrote {folder / name}")
+    except OSError as error:
+        click.echo(f"error: cannot write to {out}: {error.strerror or error}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+@cli.command()
+@click.argument("policy", default="stdlib:all")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text")
+def schema(policy, fmt) -> None:
+    """The fields of the input record: type, whether required, meaning, and which
+    agreements read each."""
+    from rulelang.views import schema as view
+
+    program = _load_or_exit([policy])
+    if program.input_type is None:
+        raise click.UsageError(f"{policy} declares no `input` record")
+    if fmt == "markdown":
+        from rulelang.docgen import case_record_page, example_record
+
+        click.echo(case_record_page(program, example_record(program.input_type)), nl=False)
+        return
+    doc = view.describe_input(program)
+    if fmt == "json":
+        click.echo(json.dumps(view.to_json(doc), indent=2, ensure_ascii=False))
+        return
+    click.echo(view.render_text(doc, _width()))
+
+
+@cli.command()
+@click.argument("policy")
+@click.argument("cases")
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="The HTML file to write.")
+@click.option("--group-by", multiple=True, callback=_names,
+              help="Also count outcomes per value of this field (claim_date:year for a date).")
+@click.option("--as-of", callback=_parse_date, help="Evaluate as of this date (YYYY-MM-DD).")
+@click.option("--assume", type=click.Choice(["in_force"]))
+@click.option("--agreement", "agreements", multiple=True, callback=_names,
+              help="Only these agreements (repeatable, or a,b).")
+@click.option("--hide-not-in-force", is_flag=True, help="Leave out agreements not in force on the date.")
+@click.option("--input-format", type=click.Choice(KINDS), default=None)
+@click.option("--title", help="The report's title (default: from POLICY and CASES).")
+def report(policy, cases, out, group_by, as_of, assume, agreements, hide_not_in_force, input_format,
+           title) -> None:
+    """A self-contained HTML report of CASES under POLICY: outcomes per agreement, over
+    time, the facts most often missing, the exceptions, and the groups."""
+    from rulelang.api import Policy
+    from rulelang.batch import Options
+    from rulelang.views.report import render_report
+    from rulelang.views.summary import Tally
+
+    program = _load_or_exit([policy])
+    record_type = _input_type(program, policy)
+    grouping = _grouping(group_by or (), record_type)
+    options = Options(as_of=as_of, assume=assume, agreements=_choose(program, agreements),
+                      hide_not_in_force=hide_not_in_force)
+    tally = Tally(grouping, month_field=program.as_of_field)
+    source = _open_cases(cases, input_format, record_type)
+    with _output(out, binary=True) as stream:
+        stats = _run(Policy(program, []), source, tally, options)
+        try:
+            html = render_report(tally, title or f"{policy} on {Path(cases).name}",
+                                 as_of_field=program.as_of_field)
+        except ImportError:
+            raise click.UsageError("the report needs plotly: pip install 'rulelang[report]'") from None
+        stream.write(html.encode("utf-8"))
+    click.echo(f"wrote {out}: {stats.records:,} records, {stats.invalid:,} invalid", err=True)
+    _report_run(stats, source, None, "report")
+
+
 
 
 def main() -> None:

@@ -76,6 +76,7 @@ CODES: dict[str, str] = {
     "RL0701": "invalid record",
     "RL0702": "unknown field in record",
     "RL0703": "unreadable record",
+    "RL0704": "unreadable input file",
     # internal
     "RL0999": "internal error",
 }

@@ -35,6 +35,14 @@ def module_refs(spec: str) -> list[resolve.ModuleRef]:
     return [resolve.ModuleRef(path=path, name=spec)]
 
 
+def users_of(spec: str) -> str:
+    """Where the agreements that use a library module are: `stdlib:all` for a shipped
+    one (stdlib:common), else the folder of the file."""
+    if spec.startswith(resolve.STDLIB_PREFIX):
+        return STDLIB_ALL[0]
+    return str(Path(spec).parent)
+
+
 def _stdlib_ref(name: str) -> resolve.ModuleRef:
     path = resolve.stdlib_path(name)
     return resolve.ModuleRef(path=path, name=resolve.display_name(path))

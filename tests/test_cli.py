@@ -330,14 +330,15 @@ def test_test_command_two_files():
 def test_explain_golden(golden):
     result = invoke("explain", POLICY, "tests/fixtures/one_case.json")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith("north: APPLIES → return to CAN")
+    assert result.stdout.startswith("case explain-1 · as of 2024-05-01")
+    assert "\nnorth: APPLIES → return to CAN" in result.stdout
     golden("cli/explain_cli_policy.txt", result.stdout)
 
 
 def test_explain_picks_a_record_by_id():
     result = invoke("explain", POLICY, CASES, "--id", "c-2", "--agreement", "north")
     assert result.exit_code == 0
-    assert result.stdout.startswith("north: EXEMPT")
+    assert "\nnorth: EXEMPT" in result.stdout
     assert "exceptions that hold: minor" in result.stdout
     assert "south" not in result.stdout
     result = invoke("explain", POLICY, CASES, "--id", "c-404")

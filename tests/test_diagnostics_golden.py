@@ -24,7 +24,7 @@ DIAG_DIR = Path(__file__).resolve().parent / "golden" / "diagnostics"
 CASES = sorted(DIAG_DIR.glob("RL*.rules"))
 
 # Codes a rule file cannot produce through `rulelang.check`: runtime, records, internal.
-NOT_FROM_CHECK = {"RL0601", "RL0602", "RL0701", "RL0702", "RL0703", "RL0999"}
+NOT_FROM_CHECK = {"RL0601", "RL0602", "RL0701", "RL0702", "RL0703", "RL0704", "RL0999"}
 
 
 def _code_of(path: Path) -> str:
@@ -228,6 +228,23 @@ def test_RL0703_unreadable_record(golden):
             assert result.code == "RL0703"
             lines.append(f"error[{result.code}]: {result.describe()}")
     golden("diagnostics/RL0703_unreadable_record.txt", "\n".join(lines) + "\n")
+
+
+def test_RL0704_unreadable_input_file(golden, tmp_path, monkeypatch):
+    from rulelang.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    Path("policy.rules").write_text(_SCHEMA + _AGREEMENT, encoding="utf-8")
+    Path("cases.csv").write_text('id,age,claimdate,entry_date,entry\nc-1,15,2024-05-01,2024-04-20,'
+                                 'port_of_entry\n', encoding="utf-8")
+    Path("notes.txt").write_text("not records\n", encoding="utf-8")
+    lines = []
+    for name in ("cases.csv", "notes.txt"):
+        run = CliRunner().invoke(cli, ["run", "policy.rules", name, "--format", "jsonl"])
+        assert run.exit_code == 2 and run.stdout == ""
+        lines += [line for line in run.stderr.splitlines() if line.startswith("error")]
+    assert len(lines) == 2 and all(line.startswith("error[RL0704]") for line in lines)
+    golden("diagnostics/RL0704_unreadable_input_file.txt", "\n".join(lines) + "\n")
 
 
 # ---- machine-readable formats -----------------------------------------------------------

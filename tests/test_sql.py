@@ -105,10 +105,12 @@ record Case {
   i: int?
   day: date?
   x: decimal?
+  kind: Kind?
 }
 input case: Case as_of claim_date
 rule empty_all: bool? = all it in case.items: it.n > 3 cite "r"
 rule unknown_item: bool? = any it in case.items: it.n > 3 cite "r"
+rule matched: bool? = match case.kind { red => false, _ => true } cite "r"
 agreement corners "the corners of NULL logic" {
   returns_to CAN cite "r"
   timeline { 2000-01-01 in_force cite "t" }
@@ -122,6 +124,7 @@ agreement corners "the corners of NULL logic" {
     not (case.i in []) cite "h"
   }
   exception unknown_any when unknown_item cite "g"
+  exception by_kind when matched cite "i"
 }
 """
 
@@ -134,6 +137,7 @@ agreement corners "the corners of NULL logic" {
     {"numbers": [1, 2], "i": 3},                           # NOT IN without NULLs
     {"numbers": [1, 2]},                                   # NOT IN with an unknown item: unknown
     {"kinds": []}, {"kinds": ["red"]},
+    {"kind": "red"}, {"kind": "green"},                    # `match` on an unknown member: unknown
     {"day": "2024-01-31"}, {"day": "2023-01-31"}, {"day": "2024-01-29"},   # month ends
     {"x": "10.49999999999999999"}, {"x": "10.5"},          # decimals near a boundary
     {"i": 10**18}, {"i": -(10**18)}, {"i": 333333333333333333},           # 64-bit limits

@@ -443,7 +443,8 @@ class SqlCompiler:
             return _or(*[_op(exp.EQ, s.sql, _text(m)) for m in members])
 
         null = exp.cast(NULL, self.d.sql_type(expr.type))
-        sql = _case(*[(test(m), v.sql) for m, v in arms], default=otherwise.sql if otherwise else null)
+        sql = _case(*([(_is_null(s.sql), null)] if s.nullable else []),   # an unknown scrutinee: unknown
+                    *[(test(m), v.sql) for m, v in arms], default=otherwise.sql if otherwise else null)
         facts = None
         if expr.nullable:
             facts = _case(*([(_is_null(s.sql), s.facts)] if s.nullable else []),

@@ -1,63 +1,78 @@
-"""Case records: reading JSON, JSONL and CSV, and validating them against the
-program's input record type.
+"""Validating case records against the program's input record type.
 
-Reading streams (JSON arrays excepted): one record at a time, so memory does
-not grow with the input. A record that cannot be read or is invalid becomes
-an `InvalidRecord` at its position; it never stops the batch.
+`validate(raw, record_type)` gives a ValidRecord (the typed value the engines
+read, and warnings such as an ignored field) or an InvalidRecord naming the
+record, its position and every field that is wrong (up to MAX_ERRORS), so a
+record with three mistakes is fixed in one run, not three. It never raises
+for bad data: an invalid record is a value, and the batch goes on.
 """
 
 from __future__ import annotations
 
-import csv
+import calendar
 import datetime as _dt
-import io
 import json
 import math
 import re
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
-from typing import IO, Iterator
 
 import attrs
 
 from rulelang import countries
 from rulelang.diagnostics import did_you_mean
+from rulelang.records.read import RawRecord, is_text_type, strict_json
 from rulelang.runtime import MAX_INT, Duration, Unknown, make_duration
 from rulelang.semantics import types as T
 
 MAX_TEXT = 100_000          # characters in one text value
 MAX_ITEMS = 10_000          # items in one list or set
 MAX_DEPTH = 32              # nesting of lists and records
-MAX_LINE = 10_000_000       # characters in one JSONL line or CSV cell
+MAX_ERRORS = 20             # errors listed for one record
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DURATION = re.compile(r"^\s*(\d+)\s+(days?|weeks?|months?|years?)\s*$")
-
-
-@attrs.frozen
-class RawRecord:
-    """One record as read: its position, and the parsed object or why it could not be."""
-    position: str                 # "line 7" or "row 3" or "item 2"
-    data: object = None
-    read_error: str | None = None
-    from_text: bool = False       # CSV: scalar cells are text to be converted by type
 
 
 @attrs.frozen
 class InvalidRecord:
     case: str                     # the record's id, or its position
     position: str
-    field: str | None
+    field: str | None             # the first error's field and message ...
     message: str
     code: str = "RL0701"
+    more: tuple[tuple[str | None, str], ...] = ()   # ... and the others, (field, message)
+
+    @property
+    def errors(self) -> tuple[tuple[str | None, str], ...]:
+        return ((self.field, self.message),) + self.more
 
     def to_json(self) -> dict:
-        return {"case": self.case, "error": {"code": self.code, "field": self.field,
-                                             "message": self.message, "at": self.position}}
+        out = {"case": self.case, "error": self._error(self.field, self.message)}
+        if self.more:
+            out["errors"] = [self._error(field, message) for field, message in self.errors]
+        return out
+
+    def _error(self, field: str | None, message: str) -> dict:
+        return {"code": self.code, "field": field, "message": message, "at": self.position}
+
+    def heading(self) -> str:
+        position = f" ({self.position})" if self.position != self.case else ""
+        return f"record {self.case}{position}"
 
     def describe(self) -> str:
-        where = f" field `{self.field}`:" if self.field else ""
-        position = f" ({self.position})" if self.position != self.case else ""
-        return f"record {self.case}{position}:{where} {self.message}"
+        """Every error of the record, on one line."""
+        return f"{self.heading()}: " + "; ".join(_one(field, message) for field, message in self.errors)
+
+    def lines(self) -> list[str]:
+        """The record, then one line per error when there are several."""
+        if not self.more:
+            return [self.describe()]
+        capped = " (the first ones)" if len(self.errors) >= MAX_ERRORS else ""
+        return [f"{self.heading()}: {len(self.errors)} errors{capped}"] + [
+            "  " + _one(field, message) for field, message in self.errors]
+
+
+def _one(field: str | None, message: str) -> str:
+    return f"field `{field}`: {message}" if field else message
 
 
 @attrs.frozen
@@ -72,133 +87,6 @@ class _Invalid(Exception):
     def __init__(self, field: str | None, message: str) -> None:
         super().__init__(message)
         self.field, self.message = field, message
-
-
-# ---- reading ---------------------------------------------------------------------
-
-def detect_format(path: str) -> str:
-    lower = path.lower()
-    if lower.endswith(".csv"):
-        return "csv"
-    if lower.endswith(".json"):
-        return "json"
-    return "jsonl"
-
-
-def read_records(stream: IO[bytes], fmt: str) -> Iterator[RawRecord]:
-    """Records from a binary stream in the given format, one at a time."""
-    if fmt not in ("json", "csv"):
-        yield from _read_jsonl(stream)  # line by line in bytes: a bad byte spoils one line only
-        return
-    # Bytes that are not UTF-8 become lone surrogates here and an error for the record
-    # whose value holds them (see _not_utf8), so one bad byte spoils one record only.
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    try:
-        if fmt == "json":
-            yield from _read_json(text)
-        else:
-            yield from _read_csv(text)
-    finally:
-        text.detach()
-
-
-def _strict_json(line: str):
-    def reject_constant(name):
-        raise ValueError(f"{name} is not a JSON number")
-
-    def no_duplicates(pairs):
-        seen = {}
-        for key, value in pairs:
-            if key in seen:
-                raise ValueError(f"the key {key!r} appears twice")
-            seen[key] = value
-        return seen
-
-    return json.loads(line, parse_constant=reject_constant, object_pairs_hook=no_duplicates)
-
-
-def _read_jsonl(stream: IO[bytes]) -> Iterator[RawRecord]:
-    # JSON Lines end at "\n" only (a "\r" before it is JSON whitespace); each line is
-    # decoded on its own so that one bad byte makes one invalid record, not a lost batch.
-    line_no = 0
-    while True:
-        raw = stream.readline(MAX_LINE + 1)
-        if not raw:
-            return
-        line_no += 1
-        if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
-            while raw and not raw.endswith(b"\n"):  # skip the rest of an over-long line
-                raw = stream.readline(MAX_LINE + 1)
-            yield RawRecord(f"line {line_no}", read_error=f"line longer than {MAX_LINE} bytes")
-            continue
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            yield RawRecord(f"line {line_no}", read_error=f"not UTF-8 text ({error.reason})")
-            continue
-        if not line.strip():
-            continue
-        try:
-            yield RawRecord(f"line {line_no}", data=_strict_json(line))
-        except (ValueError, RecursionError) as error:
-            yield RawRecord(f"line {line_no}", read_error=f"not valid JSON: {_json_message(error)}")
-
-
-def _json_message(error: Exception) -> str:
-    if isinstance(error, RecursionError):
-        return "nested too deeply"
-    if isinstance(error, json.JSONDecodeError):
-        one_line = "\n" not in error.doc.rstrip("\r\n")   # a JSONL line: only the column matters
-        where = f"column {min(error.pos, len(error.doc.rstrip())) + 1}" if one_line else \
-            f"line {error.lineno}, column {error.colno}"
-        message = error.msg.removesuffix(" at")
-        if message.startswith("Invalid control character"):
-            message = "a string is not closed on its line"
-        return f"{message} at {where}"
-    return str(error).split(": line")[0]
-
-
-def _read_json(text: IO[str]) -> Iterator[RawRecord]:
-    try:
-        data = _strict_json(text.read())
-    except (ValueError, RecursionError) as error:
-        yield RawRecord("item 1", read_error=f"not valid JSON: {_json_message(error)}")
-        return
-    items = data if isinstance(data, list) else [data]
-    for index, item in enumerate(items, 1):
-        yield RawRecord(f"item {index}", data=item)
-
-
-def _read_csv(text: IO[str]) -> Iterator[RawRecord]:
-    reader = csv.reader(text, strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        return
-    except csv.Error as error:
-        yield RawRecord("row 1", read_error=f"bad CSV: {error}")
-        return
-    row_no = 1
-    while True:
-        row_no += 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            yield RawRecord(f"row {row_no}", read_error=f"bad CSV: {error}")
-            continue
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            yield RawRecord(f"row {row_no}", read_error=f"has {len(row)} cells, the header has "
-                            f"{len(header)}")
-            continue
-        # an empty cell is an absent (unknown) field
-        yield RawRecord(f"row {row_no}", data={k: v for k, v in zip(header, row) if v != ""},
-                        from_text=True)
 
 
 # ---- validation ------------------------------------------------------------------------
@@ -221,17 +109,23 @@ def validate(raw: RawRecord, record_type: T.RecordType) -> ValidRecord | Invalid
     if not isinstance(raw.data, dict):
         return InvalidRecord(case, raw.position, None,
                              f"a record must be a JSON object, not {_json_kind(raw.data)}")
-    if not raw.from_text:
-        value = _fast_validator(record_type)(raw.data, "")
+    data = raw.data if not raw.from_text else _cells_as_json(raw.data, record_type)
+    if data is not None:
+        value = _fast_validator(record_type)(data, "")
         if value is not _SLOW:
             return ValidRecord(case, raw.position, value, ())
     warnings: list[str] = []
+    errors: list[_Invalid] = []
     try:
-        value = _record(raw.data, record_type, "", raw.from_text, warnings, 0)
+        value = _record(raw.data, record_type, "", raw.from_text, warnings, errors, 0)
     except _Invalid as error:
-        return InvalidRecord(case, raw.position, error.field, error.message)
+        errors.append(error)
     except RecursionError:
         return InvalidRecord(case, raw.position, None, "nested too deeply")
+    if errors:
+        first, *rest = errors[:MAX_ERRORS]
+        return InvalidRecord(case, raw.position, first.field, first.message,
+                             more=tuple((e.field, e.message) for e in rest))
     return ValidRecord(case, raw.position, value, tuple(warnings))
 
 
@@ -335,13 +229,35 @@ def _fast_value(type_: T.Type, depth: int):
     return (lambda v: _SLOW), False  # decimals and durations: the general path
 
 
+def _cells_as_json(data: dict, record_type: T.RecordType) -> dict | None:
+    """A CSV row's cells converted by field type (true, 12, JSON text), for the fast
+    path; None when a cell does not convert (the general path words the error)."""
+    fields = record_type.fields
+    out = {}
+    for key, cell in data.items():
+        type_ = fields.get(key)
+        if type_ is None or type(cell) is not str:
+            return None
+        type_ = T.strip(type_)
+        if is_text_type(type_):
+            out[key] = cell
+            continue
+        try:
+            out[key] = _from_cell(cell, type_, key)
+        except _Invalid:
+            return None
+    return out
+
+
 def _json_kind(value) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
             int: "a number", float: "a number", type(None): "null"}.get(type(value), "a value")
 
 
 def _record(data: dict, record_type: T.RecordType, path: str, from_text: bool,
-            warnings: list, depth: int) -> dict:
+            warnings: list, errors: list, depth: int) -> dict:
+    """The record's typed value; each wrong field is added to `errors` and the others
+    are still read, so one pass finds every mistake."""
     if depth > MAX_DEPTH:
         raise _Invalid(path.rstrip(".") or None, f"nested more than {MAX_DEPTH} levels deep")
     for key in data:
@@ -351,13 +267,17 @@ def _record(data: dict, record_type: T.RecordType, path: str, from_text: bool,
     out = {}
     for name, field_type in record_type.fields.items():
         field_path = path + name
-        if name not in data or data[name] is None:
-            if not T.is_optional(field_type):
-                what = "is missing" if name not in data else "is null"
-                raise _Invalid(field_path, f"required field {what}")
-            out[name] = Unknown(frozenset({field_path}))
-            continue
-        out[name] = _value(data[name], T.strip(field_type), field_path, from_text, warnings, depth + 1)
+        try:
+            if name not in data or data[name] is None:
+                if not T.is_optional(field_type):
+                    what = "is missing" if name not in data else "is null"
+                    raise _Invalid(field_path, f"required field {what}")
+                out[name] = Unknown(frozenset({field_path}))
+                continue
+            out[name] = _value(data[name], T.strip(field_type), field_path, from_text, warnings,
+                               errors, depth + 1)
+        except _Invalid as error:
+            errors.append(error)
     return out
 
 
@@ -369,16 +289,16 @@ def _not_utf8(text: str) -> bool:
     return False
 
 
-def _value(value, type_: T.Type, path: str, from_text: bool, warnings: list, depth: int):
+def _value(value, type_: T.Type, path: str, from_text: bool, warnings: list, errors: list, depth: int):
     if isinstance(value, str) and _not_utf8(value):
         raise _Invalid(path, "not valid UTF-8 text")
-    if from_text and isinstance(value, str) and not _is_text_type(type_):
+    if from_text and isinstance(value, str) and not is_text_type(type_):
         value = _from_cell(value, type_, path)
         from_text = False
     if isinstance(type_, T.RecordType):
         if not isinstance(value, dict):
             raise _Invalid(path, f"expected an object ({type_.name}), got {_json_kind(value)}")
-        return _record(value, type_, path + ".", from_text, warnings, depth)
+        return _record(value, type_, path + ".", from_text, warnings, errors, depth)
     if isinstance(type_, (T.ListType, T.SetType)):
         if not isinstance(value, list):
             raise _Invalid(path, f"expected a list, got {_json_kind(value)}")
@@ -386,8 +306,13 @@ def _value(value, type_: T.Type, path: str, from_text: bool, warnings: list, dep
             raise _Invalid(path, f"has more than {MAX_ITEMS} items")
         if depth > MAX_DEPTH:
             raise _Invalid(path, f"nested more than {MAX_DEPTH} levels deep")
-        items = [_value(item, type_.elem, f"{path}[{i}]", from_text, warnings, depth + 1)
-                 for i, item in enumerate(value)]
+        items = []
+        for i, item in enumerate(value):
+            try:
+                items.append(_value(item, type_.elem, f"{path}[{i}]", from_text, warnings, errors,
+                                    depth + 1))
+            except _Invalid as error:
+                errors.append(error)
         return tuple(items) if isinstance(type_, T.ListType) else frozenset(items)
     if isinstance(type_, T.EnumType):
         if not isinstance(value, str):
@@ -441,7 +366,7 @@ def _scalar(value, type_: T.Type, path: str):
         try:
             return _dt.date.fromisoformat(value)
         except ValueError:
-            raise _Invalid(path, f"{value} is not a real date") from None
+            raise _Invalid(path, f"{value} is not a real date ({date_problem(value)})") from None
     if type_ == T.COUNTRY:
         if not isinstance(value, str):
             raise _Invalid(path, f"expected a country code, got {_json_kind(value)}")
@@ -458,12 +383,24 @@ def _scalar(value, type_: T.Type, path: str):
     raise _Invalid(path, f"values of type {type_} cannot be read from records")
 
 
-def _is_text_type(type_: T.Type) -> bool:
-    return type_ in (T.TEXT, T.DATE, T.COUNTRY, T.DURATION) or isinstance(type_, T.EnumType)
+def date_problem(text: str) -> str:
+    """What is wrong with a date written YYYY-MM-DD: the month, or the day of that month."""
+    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*", text)
+    if match is None:
+        return "a date is written YYYY-MM-DD, e.g. 2024-05-01"
+    year, month, day = (int(g) for g in match.groups())
+    if year < 1:
+        return "there is no year 0"
+    if not 1 <= month <= 12:
+        return f"month {match.group(2)} is not between 01 and 12"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"{calendar.month_name[month]} {year} has {days} days"
+    return "a date is written YYYY-MM-DD, with two digits for the month and the day"
 
 
 def _from_cell(cell: str, type_: T.Type, path: str):
-    """A CSV cell: scalars written plainly, lists and records as JSON text."""
+    """A CSV cell: scalars written plainly (true/false, 12), lists and records as JSON text."""
     if type_ == T.BOOL:
         lowered = cell.strip().lower()
         if lowered in ("true", "false"):
@@ -476,9 +413,37 @@ def _from_cell(cell: str, type_: T.Type, path: str):
     if type_ == T.DECIMAL:
         return cell.strip()
     try:
-        return _strict_json(cell)
+        return strict_json(cell)
     except (ValueError, RecursionError):
-        raise _Invalid(path, "expected JSON text in this CSV cell") from None
+        raise _Invalid(path, _cell_hint(cell, type_)) from None
+
+
+def _cell_hint(cell: str, type_: T.Type) -> str:
+    """How a list or record is written in a CSV cell, with this cell's items where they show."""
+    if isinstance(type_, (T.ListType, T.SetType)):
+        what = "a list"
+        items = [i.strip() for i in re.split(r"[;,|]", cell.strip().strip("[]")) if i.strip()]
+        if items and is_text_type(T.strip(type_.elem)) and not cell.lstrip().startswith(("[", "{")):
+            example = json.dumps(items)
+        else:
+            example = json.dumps([example_value(T.strip(type_.elem))])
+    else:
+        what, example = "an object", json.dumps(example_value(type_))
+    return (f"expected {what} written as JSON in this cell, e.g. {_clip(example, 120)}; "
+            f"got `{_clip(cell)}`")
+
+
+def example_value(type_: T.Type):
+    """A value of `type_` as JSON, to show how one is written."""
+    if isinstance(type_, T.EnumType):
+        return type_.members[0]
+    if isinstance(type_, T.RecordType):
+        return {name: example_value(T.strip(t)) for name, t in type_.fields.items()
+                if not T.is_optional(t)}
+    if isinstance(type_, (T.ListType, T.SetType)):
+        return [example_value(T.strip(type_.elem))]
+    return {T.BOOL: True, T.INT: 1, T.DECIMAL: "1.5", T.DATE: "2024-05-01", T.COUNTRY: "HND",
+            T.DURATION: "14 days"}.get(type_, "text")
 
 
 def _members(type_: T.EnumType) -> str:
@@ -489,14 +454,6 @@ def _clip(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def open_input(path: str) -> IO[bytes]:
-    import sys
-
-    if path == "-":
-        return sys.stdin.buffer
-    return Path(path).open("rb")
-
-
 # `Duration` is re-exported for code that converts values back to JSON.
-__all__ = ["Duration", "InvalidRecord", "RawRecord", "ValidRecord", "detect_format",
-           "open_input", "read_records", "validate", "validate_dict"]
+__all__ = ["Duration", "InvalidRecord", "ValidRecord", "date_problem", "example_value", "record_id",
+           "validate", "validate_dict"]

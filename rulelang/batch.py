@@ -1,0 +1,131 @@
+"""Running a policy over an input of case records: read, validate, decide, select,
+hand to a sink (a writer of records/write.py or a view of views/).
+
+`run(policy, source, sink, options, events)` is the one loop `rulelang run`,
+`explain` and `report` share. It never prints: what the command line shows
+about the run (a record's errors, a warning, progress) it learns through
+`events`, and the counts come back in a `RunStats`.
+
+Repeated warnings are collapsed: `RunStats.warnings` holds each distinct
+warning once, with how many records gave it and the first of them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Callable, Iterable
+
+import attrs
+
+from rulelang.api import Policy
+from rulelang.errors import RuleEvaluationError
+from rulelang.records import InvalidRecord, RecordSource, record_id, validate
+
+NOT_IN_FORCE = "not_in_force"
+
+
+@attrs.frozen
+class Options:
+    as_of: _dt.date | None = None
+    assume: str | None = None
+    agreements: tuple[str, ...] | None = None   # None: every agreement of the policy
+    trace: bool = False                         # decisions with their trace (the interpreter)
+    outcomes: frozenset[str] | None = None      # keep only decisions with these outcomes
+    hide_not_in_force: bool = False
+    case: str | None = None                     # only the record with this id (the first one)
+    limit: int | None = None                    # stop after this many records
+
+
+@attrs.frozen
+class Evaluated:
+    """A valid record and its (selected) decisions, as a sink receives it."""
+    case: str
+    position: str
+    value: dict                                 # the typed record
+    decisions: list
+    policy: Policy = attrs.field(repr=False)
+    options: Options = attrs.field(repr=False)
+
+    def traced(self) -> list:
+        """The same decisions with their traces (from the interpreter), for views
+        that say why."""
+        if self.options.trace or not self.decisions:
+            return self.decisions
+        wanted = [d.agreement for d in self.decisions]
+        decisions = self.policy._decide(self.value, self.options.as_of, self.options.assume, wanted)
+        return decisions
+
+
+@attrs.define
+class Warning:
+    message: str
+    count: int
+    first_case: str
+    first_position: str
+
+
+@attrs.define
+class RunStats:
+    records: int = 0
+    invalid: int = 0
+    warnings: dict = attrs.Factory(dict)       # message -> Warning
+    found_case: bool = False
+
+
+@attrs.frozen
+class Events:
+    """What the command line hears about a run while it goes."""
+    invalid: Callable[[InvalidRecord], None] = lambda invalid: None
+    advance: Callable[[], None] = lambda: None
+
+
+def select(decisions: Iterable, options: Options) -> list:
+    return [d for d in decisions
+            if (options.outcomes is None or d.outcome in options.outcomes)
+            and not (options.hide_not_in_force and d.outcome == NOT_IN_FORCE)]
+
+
+def run(policy: Policy, source: RecordSource, sink, options: Options = Options(),
+        events: Events = Events()) -> RunStats:
+    """Decide every record of `source` and hand each to `sink`, in input order."""
+    program = policy.program
+    record_type = program.input_type
+    stats = RunStats()
+    for raw in source:
+        events.advance()
+        if options.case is not None:
+            if record_id(raw) != options.case:
+                continue
+            stats.found_case = True
+        stats.records += 1
+        checked = validate(raw, record_type)
+        for message in getattr(checked, "warnings", ()):
+            seen = stats.warnings.get(message)
+            if seen is None:
+                stats.warnings[message] = Warning(message, 1, checked.case, checked.position)
+            else:
+                seen.count += 1
+        if hasattr(checked, "value"):
+            try:
+                decisions = policy._decide(checked.value, options.as_of, options.assume,
+                                           options.agreements, trace=options.trace)
+            except RuleEvaluationError as error:
+                checked = _evaluation_error(checked, error)
+            else:
+                sink.record(Evaluated(checked.case, checked.position, checked.value,
+                                      select(decisions, options), policy, options))
+        if not hasattr(checked, "value"):
+            stats.invalid += 1
+            events.invalid(checked)
+            sink.invalid(checked, raw.data)
+        if options.case is not None or (options.limit is not None and stats.records >= options.limit):
+            break
+    sink.close()
+    return stats
+
+
+def _evaluation_error(checked, error: RuleEvaluationError) -> InvalidRecord:
+    diagnostic = error.diagnostics[0] if error.diagnostics else None
+    where = f" ({diagnostic.span.location()})" if diagnostic and diagnostic.span else ""
+    return InvalidRecord(checked.case, checked.position, None, f"{error}{where}",
+                         diagnostic.code if diagnostic else "RL0602")

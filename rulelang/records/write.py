@@ -1,0 +1,243 @@
+"""Writing decisions out: JSON Lines, one JSON array, CSV or Parquet.
+
+One row per (record, agreement); an invalid record is one error row in its
+place, so the output keeps the input's order. The JSON Lines row is the
+decision record of the case-record reference, byte for byte: fields kept
+from the input (`--keep`) come after the decision's own fields, and the trace
+(`--explain`) last. CSV writes lists as JSON text and booleans as true/false,
+the conventions of CSV input; Parquet gives every column its type.
+
+A writer is a sink: `record(evaluated)` (an object with `.decisions` and the
+typed record `.value`), `invalid(invalid_record, raw_data)`, `close()`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import IO
+
+from rulelang.runtime import to_json_value
+from rulelang.semantics import types as T
+
+DECISION_FIELDS = ("case", "agreement", "as_of", "status", "outcome", "returns_to", "exceptions",
+                   "missing", "unestablished")
+RESERVED = frozenset(DECISION_FIELDS) | {"assumed", "trace", "error", "errors", "error_code",
+                                         "error_field", "error_message"}
+FORMATS = ("jsonl", "json", "csv", "parquet")
+
+
+def kept_values(keep: tuple[str, ...], value: dict) -> dict:
+    """The `--keep` fields of a valid record, as JSON values (unknown: null)."""
+    return {name: to_json_value(value.get(name)) for name in keep}
+
+
+def kept_raw(keep: tuple[str, ...], data) -> dict:
+    """The `--keep` fields of an invalid record, as read (it has no typed value)."""
+    data = data if isinstance(data, dict) else {}
+    return {name: _jsonable(data.get(name)) for name in keep}
+
+
+def _jsonable(value):
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+class JsonWriter:
+    """JSON Lines (`jsonl`) or one JSON array (`json`)."""
+
+    def __init__(self, out: IO[str], fmt: str, keep: tuple[str, ...] = (), trace: bool = False) -> None:
+        self.out, self.fmt, self.keep, self.trace = out, fmt, keep, trace
+        self.first = True
+        if fmt == "json":
+            out.write("[")
+
+    def _emit(self, obj: dict) -> None:
+        try:
+            self._write(json.dumps(obj, ensure_ascii=False))
+        except UnicodeEncodeError:  # a lone surrogate (a "\ud800" escape) or a non-UTF-8 stdout
+            self._write(json.dumps(obj))
+        self.first = False
+
+    def _write(self, text: str) -> None:
+        if self.fmt == "json":
+            self.out.write(("\n" if self.first else ",\n") + text)
+        else:
+            self.out.write(text + "\n")
+
+    def record(self, evaluated) -> None:
+        kept = kept_values(self.keep, evaluated.value) if self.keep else None
+        for decision in evaluated.decisions:
+            if kept is None:
+                self._emit(decision.to_json(trace=self.trace))
+                continue
+            row = decision.to_json(trace=False)
+            row.update(kept)
+            if self.trace:
+                row["trace"] = [step.to_json() for step in decision.trace]
+            self._emit(row)
+
+    def invalid(self, invalid, data=None) -> None:
+        row = invalid.to_json()
+        if self.keep:
+            row.update(kept_raw(self.keep, data))
+        self._emit(row)
+
+    def close(self) -> None:
+        if self.fmt == "json":
+            self.out.write("\n]\n")
+        self.out.flush()
+
+
+def csv_cell(value) -> str:
+    """A CSV cell: text as is, true/false, lists and objects as JSON, unknown empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+class CsvWriter:
+    """One CSV row per decision, a fixed header; error rows fill the error columns."""
+
+    def __init__(self, out: IO[str], keep: tuple[str, ...] = (), trace: bool = False) -> None:
+        import csv
+
+        self.out, self.keep, self.trace = out, keep, trace
+        self.writer = csv.writer(out, lineterminator="\n")
+        self.header = (list(DECISION_FIELDS) + ["assumed"] + list(keep) + (["trace"] if trace else [])
+                       + ["error_code", "error_field", "error_message"])
+        self._row(self.header)
+
+    def _row(self, cells: list[str]) -> None:
+        try:
+            self.writer.writerow(cells)
+        except UnicodeEncodeError:
+            self.writer.writerow([c.encode("utf-8", "backslashreplace").decode("utf-8") for c in cells])
+
+    def record(self, evaluated) -> None:
+        kept = kept_values(self.keep, evaluated.value)
+        for decision in evaluated.decisions:
+            row = decision.to_json(trace=False)
+            cells = [csv_cell(row.get(name)) for name in DECISION_FIELDS]
+            cells.append(csv_cell(row.get("assumed")))
+            cells.extend(csv_cell(kept[name]) for name in self.keep)
+            if self.trace:
+                cells.append(csv_cell([step.to_json() for step in decision.trace]))
+            self._row(cells + ["", "", ""])
+
+    def invalid(self, invalid, data=None) -> None:
+        kept = kept_raw(self.keep, data)
+        cells = [invalid.case] + [""] * (len(DECISION_FIELDS) - 1) + [""]
+        cells.extend(csv_cell(kept[name]) for name in self.keep)
+        if self.trace:
+            cells.append("")
+        message = invalid.message if not invalid.more else invalid.describe().split(": ", 1)[1]
+        self._row(cells + [invalid.code, invalid.field or "", message])
+
+    def close(self) -> None:
+        self.out.flush()
+
+
+class ParquetWriter:
+    """Decisions as a typed Parquet table, written in row groups as they come."""
+
+    BATCH = 16_384
+
+    def __init__(self, path, keep: tuple[str, ...] = (), keep_types: dict | None = None,
+                 trace: bool = False) -> None:
+        pa, pq = _pyarrow()
+        self.pa, self.keep, self.trace = pa, keep, trace
+        strings = pa.list_(pa.string())
+        fields = [("case", pa.string()), ("agreement", pa.string()), ("as_of", pa.date32()),
+                  ("status", pa.string()), ("outcome", pa.string()), ("returns_to", pa.string()),
+                  ("exceptions", strings), ("missing", strings),
+                  ("unestablished", pa.list_(pa.struct([("exception", pa.string()), ("facts", strings)]))),
+                  ("assumed", pa.string())]
+        self.kept_types = {name: _arrow_type(pa, T.strip((keep_types or {}).get(name, T.TEXT)))
+                           for name in keep}
+        fields += [(name, arrow) for name, (arrow, _) in self.kept_types.items()]
+        if trace:
+            fields.append(("trace", pa.string()))
+        fields += [("error_code", pa.string()), ("error_field", pa.string()), ("error_message", pa.string())]
+        self.schema = pa.schema(fields)
+        self.writer = pq.ParquetWriter(path, self.schema)
+        self.rows: list[dict] = []
+
+    def record(self, evaluated) -> None:
+        kept = {name: convert(evaluated.value.get(name))
+                for name, (_, convert) in self.kept_types.items()}
+        for d in evaluated.decisions:
+            row = {"case": d.case, "agreement": d.agreement, "as_of": d.as_of, "status": d.status,
+                   "outcome": d.outcome, "returns_to": d.returns_to, "exceptions": list(d.exceptions),
+                   "missing": list(d.missing), "unestablished": [u.to_json() for u in d.unestablished],
+                   "assumed": d.assumed, **kept}
+            if self.trace:
+                row["trace"] = json.dumps([step.to_json() for step in d.trace], ensure_ascii=False)
+            self._add(row)
+
+    def invalid(self, invalid, data=None) -> None:
+        message = invalid.message if not invalid.more else invalid.describe().split(": ", 1)[1]
+        row = {"case": invalid.case, "error_code": invalid.code, "error_field": invalid.field,
+               "error_message": message}
+        row.update({name: None for name in self.keep})
+        self._add(row)
+
+    def _add(self, row: dict) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.rows:
+            self.writer.write_table(self.pa.Table.from_pylist(self.rows, schema=self.schema))
+            self.rows = []
+
+    def close(self) -> None:
+        self._flush()
+        self.writer.close()
+
+
+def _pyarrow():
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise RuntimeError("writing Parquet needs pyarrow: pip install 'rulelang[parquet]'") from None
+    return pa, pq
+
+
+def _arrow_type(pa, type_: T.Type):
+    """(Arrow type, converter from a runtime value) for a kept field."""
+    from rulelang.runtime import Unknown
+
+    def plain(value):
+        return None if type(value) is Unknown else value
+
+    def as_json(value):
+        value = to_json_value(value)
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    def as_text(value):
+        value = to_json_value(value)
+        return None if value is None else str(value)
+
+    if type_ == T.BOOL:
+        return pa.bool_(), plain
+    if type_ == T.INT:
+        return pa.int64(), plain
+    if type_ == T.DATE:
+        return pa.date32(), plain
+    if type_ in (T.TEXT, T.COUNTRY) or isinstance(type_, T.EnumType):
+        return pa.string(), plain
+    if isinstance(type_, (T.ListType, T.SetType)) and (
+            T.strip(type_.elem) in (T.TEXT, T.COUNTRY) or isinstance(T.strip(type_.elem), T.EnumType)):
+        return pa.list_(pa.string()), lambda value: None if type(value) is Unknown else to_json_value(value)
+    if isinstance(type_, (T.ListType, T.SetType, T.RecordType)):
+        return pa.string(), as_json
+    return pa.string(), as_text

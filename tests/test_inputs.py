@@ -1,0 +1,261 @@
+"""Input files as analysts have them (issue 12): Parquet, gzip, TSV, CSV with a
+wrong header, empty files, JSON Lines under another name, stdin; and records
+with several mistakes. Each test is one friction point of the issue.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rulelang.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import synthetic  # noqa: E402
+
+POLICY = "stdlib:stca_us"
+SAMPLE = ROOT / "examples" / "cases" / "sample.jsonl"
+
+
+def invoke(*args, input=None):
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def rows(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """The same 300 synthetic records as JSON Lines, CSV and Parquet (plus gzip and TSV)."""
+    folder = tmp_path_factory.mktemp("inputs")
+    paths = synthetic.write_all(300, folder, seed=3)
+    with paths["jsonl"].open("rb") as src, gzip.open(folder / "cases.jsonl.gz", "wb") as out:
+        out.write(src.read())
+    with paths["csv"].open("rb") as src, gzip.open(folder / "cases.csv.gz", "wb") as out:
+        out.write(src.read())
+    tsv = paths["csv"].read_text(encoding="utf-8")
+    import csv
+    import io
+
+    table = list(csv.reader(io.StringIO(tsv)))
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter="\t", lineterminator="\n").writerows(table)
+    (folder / "cases.tsv").write_text(buffer.getvalue(), encoding="utf-8")
+    return folder
+
+
+def test_every_kind_of_file_gives_the_same_decisions(files):
+    """Parquet, .jsonl.gz, .csv, .csv.gz and .tsv were read as JSONL: one "not UTF-8"
+    error a line. Now each is read as what it is, and gives the JSONL's decisions."""
+    expected = invoke("run", POLICY, str(files / "cases.jsonl"), "--format", "jsonl")
+    assert expected.exit_code == 1                  # the synthetic data has a few invalid records
+    want = [(r["case"], r.get("outcome"), "error" in r) for r in rows(expected.stdout)]
+    assert len(want) == 300
+    for name in ("cases.parquet", "cases.jsonl.gz", "cases.csv", "cases.csv.gz", "cases.tsv"):
+        result = invoke("run", POLICY, str(files / name), "--format", "jsonl")
+        got = [(r["case"], r.get("outcome"), "error" in r) for r in rows(result.stdout)]
+        assert got == want, name
+        assert "not UTF-8" not in result.stderr, name
+
+
+def test_input_format_parquet_is_accepted(files, tmp_path):
+    renamed = tmp_path / "export.dat"
+    renamed.write_bytes((files / "cases.parquet").read_bytes())
+    result = invoke("run", POLICY, str(renamed), "--input-format", "parquet", "--format", "jsonl")
+    assert len(rows(result.stdout)) == 300
+    # and without the option, the content says it is Parquet
+    result = invoke("run", POLICY, str(renamed), "--format", "jsonl")
+    assert len(rows(result.stdout)) == 300
+
+
+def test_a_file_of_no_known_kind_is_one_clear_error(tmp_path):
+    junk = tmp_path / "notes.txt"
+    junk.write_text("these are my notes\nnot records\n", encoding="utf-8")
+    result = invoke("run", POLICY, str(junk))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    for kind in ("JSON Lines", "CSV", "TSV", "Parquet"):
+        assert kind in line
+    sheet = tmp_path / "cases.xlsx"
+    sheet.write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+    result = invoke("run", POLICY, str(sheet))
+    assert result.exit_code == 2 and "save the sheet as CSV" in result.stderr
+
+
+def _csv(path: Path, header: list[str], *lines: list[str]) -> Path:
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(lines)
+    return path
+
+
+def test_a_csv_without_a_required_column_is_one_error_and_exit_2(tmp_path):
+    cases = _csv(tmp_path / "cases.csv", ["id", "nationalities", "claim_country", "claimdate"],
+                 *[[f"c{i}", '["HND"]', "USA", "2024-05-01"] for i in range(1000)])
+    result = invoke("run", POLICY, str(cases), "--format", "jsonl")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
+    assert len(errors) == 1
+    assert "claim_date" in errors[0] and "did you mean `claimdate`" in errors[0].replace(
+        "(did you mean", "did you mean")
+
+
+def test_an_extra_csv_column_is_one_warning_not_one_a_row(tmp_path):
+    cases = _csv(tmp_path / "cases.csv", ["id", "nationalities", "claim_country", "claim_date", "region"],
+                 *[[f"c{i}", '["HND"]', "USA", "2024-05-01", "north"] for i in range(500)])
+    result = invoke("run", POLICY, str(cases), "--format", "jsonl")
+    assert result.exit_code == 0
+    assert len(rows(result.stdout)) == 500
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning")]
+    assert len(warnings) == 1 and "`region`" in warnings[0]
+
+
+def test_repeated_warnings_are_collapsed_with_a_count(tmp_path):
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("".join(json.dumps({"id": f"c{i}", "nationalities": [], "claim_country": "USA",
+                                         "claim_date": "2024-05-01", "arived_from": "CAN"}) + "\n"
+                             for i in range(200)), encoding="utf-8")
+    result = invoke("run", POLICY, str(cases), "--format", "jsonl")
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning")]
+    assert len(warnings) == 1
+    assert "arived_from" in warnings[0] and "200 records" in warnings[0] and "c0" in warnings[0]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "summary", "table"])
+def test_an_empty_input_says_0_records(tmp_path, fmt):
+    empty = tmp_path / "cases.jsonl"
+    empty.write_bytes(b"")
+    result = invoke("run", POLICY, str(empty), "--format", fmt)
+    assert result.exit_code == 0
+    assert "0 records" in result.stdout + result.stderr
+
+
+def test_csv_list_cells_errors_show_the_expected_form(tmp_path):
+    cases = _csv(tmp_path / "cases.csv", ["id", "nationalities", "claim_country", "claim_date"],
+                 ["c1", "HND", "USA", "2024-05-01"], ["c2", "HND;GTM", "USA", "2024-05-01"])
+    result = invoke("run", POLICY, str(cases), "--format", "jsonl")
+    errors = {r["case"]: r["error"]["message"] for r in rows(result.stdout)}
+    assert '["HND"]' in errors["c1"] and "JSON" in errors["c1"]
+    assert '["HND", "GTM"]' in errors["c2"]
+
+
+def test_the_csv_conventions_are_documented_with_an_example_that_reads():
+    """docs/case-record.md shows one record as JSON and as CSV; both read as valid."""
+    import re
+
+    import rulelang
+    from rulelang.records import open_records, validate
+
+    page = (ROOT / "docs" / "case-record.md").read_text(encoding="utf-8")
+    assert "lists and records are json text" in page.lower().replace("**", "")
+    assert "empty cell" in page.lower() and "`true` or `false`" in page
+    csv_block = re.search(r"```csv\n(.*?)```", page, re.S).group(1)
+    json_block = re.search(r"```json\n(.*?)```", page, re.S).group(1)
+    record_type = rulelang.load("stdlib:all").program.input_type
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "example.csv"
+        path.write_text(csv_block, encoding="utf-8")
+        with open_records(str(path), None, record_type) as source:
+            [raw] = list(source)
+    from_csv = validate(raw, record_type)
+    assert hasattr(from_csv, "value"), from_csv
+    from_json = rulelang.records.validate_dict(json.loads(json_block), record_type)
+    assert from_json.value == from_csv.value
+
+
+def test_json_lines_saved_as_json_are_read_with_a_note(tmp_path):
+    cases = tmp_path / "cases.json"
+    cases.write_text(SAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    result = invoke("run", POLICY, str(cases), "--format", "jsonl")
+    assert result.exit_code == 0
+    assert len(rows(result.stdout)) == len(SAMPLE.read_text(encoding="utf-8").splitlines())
+    assert "JSON Lines" in result.stderr and "--input-format jsonl" in result.stderr
+
+
+def test_csv_piped_to_stdin_is_read_as_csv(tmp_path):
+    text = "id,nationalities,claim_country,claim_date\nc1,\"[\"\"HND\"\"]\",USA,2024-05-01\n"
+    result = invoke("run", POLICY, "-", "--format", "jsonl", input=text)
+    assert result.exit_code == 0, result.stderr
+    [row] = rows(result.stdout)
+    assert row["case"] == "c1" and row["outcome"] == "undetermined"
+    assert "stdin holds CSV" in result.stderr
+
+
+def test_gzipped_stdin_is_read(tmp_path):
+    data = gzip.compress(SAMPLE.read_bytes())
+    result = CliRunner().invoke(cli, ["run", POLICY, "-", "--format", "jsonl"], input=data)
+    assert result.exit_code == 0
+    assert len(rows(result.stdout)) == len(SAMPLE.read_text(encoding="utf-8").splitlines())
+
+
+def test_a_record_with_three_mistakes_reports_all_three_at_once(tmp_path):
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(json.dumps({"id": "r-3", "nationalities": ["HNDX"], "claim_country": "USA",
+                                 "claim_date": "2024-13-01", "age": "thirty"}) + "\n", encoding="utf-8")
+    result = invoke("run", POLICY, str(cases), "--format", "jsonl")
+    assert result.exit_code == 1
+    [row] = rows(result.stdout)
+    assert row["error"]["field"] == "nationalities[0]"                  # the first, as before
+    assert [e["field"] for e in row["errors"]] == ["nationalities[0]", "age", "claim_date"]
+    assert "month 13" in row["errors"][2]["message"]
+    stderr = result.stderr.splitlines()
+    assert stderr[0].startswith("error[RL0701]: record r-3 (line 1): 3 errors")
+    assert sum("field `" in line for line in stderr) == 3
+    # explain too
+    result = invoke("explain", POLICY, str(cases))
+    assert result.exit_code == 1 and "3 errors" in result.stderr and "field `age`" in result.stderr
+
+
+def test_a_record_with_one_mistake_is_reported_as_before(tmp_path):
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(json.dumps({"id": "r-1", "nationalities": [], "claim_country": "USA",
+                                 "claim_date": "2024-02-30"}) + "\n", encoding="utf-8")
+    result = invoke("run", POLICY, str(cases), "--format", "jsonl")
+    [row] = rows(result.stdout)
+    assert list(row) == ["case", "error"]
+    assert row["error"]["message"] == "2024-02-30 is not a real date (February 2024 has 29 days)"
+
+
+def test_a_damaged_gzip_file_is_an_error_record_not_a_traceback(tmp_path):
+    data = gzip.compress(SAMPLE.read_bytes())
+    damaged = tmp_path / "cases.jsonl.gz"
+    damaged.write_bytes(data[: len(data) // 2])
+    result = invoke("run", POLICY, str(damaged), "--format", "jsonl")
+    assert result.exit_code == 1
+    last = rows(result.stdout)[-1]
+    assert "error" in last and "could not be read" in last["error"]["message"]
+
+
+def test_a_file_that_is_not_parquet_but_named_so_is_one_error(tmp_path):
+    fake = tmp_path / "cases.parquet"
+    fake.write_text('{"id": "x"}\n', encoding="utf-8")
+    result = invoke("run", POLICY, str(fake))
+    assert result.exit_code == 2 and "not a readable Parquet file" in result.stderr
+
+
+def test_parquet_columns_of_json_text_read_like_csv(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"id": ["p1"], "nationalities": ['["HND"]'], "claim_country": ["USA"],
+                      "claim_date": ["2024-05-01"], "arrived_from": ["CAN"],
+                      "entry_type": ["land_port_of_entry"], "age": ["30"]})
+    path = tmp_path / "text.parquet"
+    pq.write_table(table, path)
+    result = invoke("run", POLICY, str(path), "--format", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert rows(result.stdout)[0]["outcome"] == "applies"
