@@ -172,8 +172,13 @@ class Policy:
                                     assume)
             return [evaluation.decision(a) for a in chosen]
         except EvaluationError as error:
-            cls = ConflictError if error.code == "RL0601" else RuleEvaluationError
-            raise cls(error.message, [error.diagnostic]) from None
+            raise self.runtime_error(error) from None
+
+    @staticmethod
+    def runtime_error(error) -> RuleEvaluationError:
+        """An EvaluationError as the API raises it (ConflictError for RL0601)."""
+        cls = ConflictError if error.code == "RL0601" else RuleEvaluationError
+        return cls(error.message, [error.diagnostic])
 
     def _select(self, names: Iterable[str] | None) -> list:
         if names is None:

@@ -34,6 +34,8 @@ class Options:
     hide_not_in_force: bool = False
     case: str | None = None                     # only the record with this id (the first one)
     limit: int | None = None                    # stop after this many records
+    engine: str = "python"                      # "python" (record by record) or "duckdb" (in batches)
+    batch_size: int = 50_000                    # records per batch on the columnar engine
 
 
 @attrs.frozen
@@ -87,10 +89,13 @@ def select(decisions: Iterable, options: Options) -> list:
 
 def run(policy: Policy, source: RecordSource, sink, options: Options = Options(),
         events: Events = Events()) -> RunStats:
-    """Decide every record of `source` and hand each to `sink`, in input order."""
-    program = policy.program
-    record_type = program.input_type
+    """Decide every record of `source` and hand each to `sink`, in input order. On the
+    columnar engine records are read and validated one at a time, as always, and
+    decided in batches (traces come from the interpreter, record by record)."""
+    record_type = policy.program.input_type
     stats = RunStats()
+    batch: list = []
+    decide = _decide_batch if options.engine == "duckdb" and not options.trace else _decide_one
     for raw in source:
         events.advance()
         if options.case is not None:
@@ -105,23 +110,59 @@ def run(policy: Policy, source: RecordSource, sink, options: Options = Options()
                 stats.warnings[message] = Warning(message, 1, checked.case, checked.position)
             else:
                 seen.count += 1
+        batch.append((raw, checked))
+        if decide is _decide_one or len(batch) >= options.batch_size:
+            _deliver(policy, batch, decide, sink, options, events, stats)
+        if options.case is not None or (options.limit is not None and stats.records >= options.limit):
+            break
+    _deliver(policy, batch, decide, sink, options, events, stats)
+    sink.close()
+    return stats
+
+
+def _deliver(policy, batch: list, decide, sink, options, events, stats) -> None:
+    """Decide a batch of (raw, checked) records and hand them to the sink, in order."""
+    if not batch:
+        return
+    results = iter(decide(policy, [c.value for _, c in batch if hasattr(c, "value")], options))
+    for raw, checked in batch:
         if hasattr(checked, "value"):
-            try:
-                decisions = policy._decide(checked.value, options.as_of, options.assume,
-                                           options.agreements, trace=options.trace)
-            except RuleEvaluationError as error:
-                checked = _evaluation_error(checked, error)
+            result = next(results)
+            if isinstance(result, RuleEvaluationError):
+                checked = _evaluation_error(checked, result)
             else:
                 sink.record(Evaluated(checked.case, checked.position, checked.value,
-                                      select(decisions, options), policy, options))
+                                      select(result, options), policy, options))
         if not hasattr(checked, "value"):
             stats.invalid += 1
             events.invalid(checked)
             sink.invalid(checked, raw.data)
-        if options.case is not None or (options.limit is not None and stats.records >= options.limit):
-            break
-    sink.close()
-    return stats
+    batch.clear()
+
+
+def _decide_one(policy: Policy, values: list, options: Options) -> list:
+    out = []
+    for value in values:
+        try:
+            out.append(policy._decide(value, options.as_of, options.assume, options.agreements,
+                                      trace=options.trace))
+        except RuleEvaluationError as error:
+            out.append(error)
+    return out
+
+
+def _decide_batch(policy: Policy, values: list, options: Options) -> list:
+    """Decisions of a batch on the columnar engine (DuckDB); an error as the API raises it."""
+    from rulelang.runtime import EvaluationError
+
+    wanted = None if options.agreements is None else set(options.agreements)
+    out = []
+    for result in policy.columnar.decide_batch(values, options.as_of, options.assume):
+        if isinstance(result, EvaluationError):
+            out.append(policy.runtime_error(result))
+        else:
+            out.append(result if wanted is None else [d for d in result if d.agreement in wanted])
+    return out
 
 
 def _evaluation_error(checked, error: RuleEvaluationError) -> InvalidRecord:

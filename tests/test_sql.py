@@ -224,3 +224,49 @@ def test_to_sql_is_a_query_to_read_in_either_dialect():
         assert "2024-05-01" in text
     with pytest.raises(ValueError, match="duckdb"):
         policy.to_sql("oracle")
+
+
+# ---- the command line ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    ["--format", "jsonl"],
+    ["--format", "csv"],
+    ["--format", "summary", "--summary-format", "json"],
+    ["--format", "jsonl", "--as-of", "2025-03-01", "--assume", "in_force", "--outcome", "applies,exempt"],
+    ["--format", "jsonl", "--agreement", "stca_us,mpp", "--hide-not-in-force"],
+])
+def test_run_on_duckdb_writes_what_the_python_engine_writes(tmp_path, args):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text((root / "examples/cases/sample.jsonl").read_text(encoding="utf-8")
+                     + (root / "examples/cases/invalid.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
+    outputs = []
+    for engine in ("python", "duckdb"):
+        done = subprocess.run([sys.executable, "-m", "rulelang.cli", "run", "stdlib:all", str(cases),
+                               *args, "--engine", engine], capture_output=True, timeout=300)
+        outputs.append((done.returncode, done.stdout, done.stderr))
+    assert outputs[0][0] == 1                           # the invalid records
+    assert outputs[1] == outputs[0]
+
+
+def test_run_on_duckdb_writes_the_same_parquet(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pyarrow.parquet as pq
+
+    root = Path(__file__).resolve().parent.parent
+    tables = []
+    for engine in ("python", "duckdb"):
+        out = tmp_path / f"{engine}.parquet"
+        done = subprocess.run([sys.executable, "-m", "rulelang.cli", "run", "stdlib:all",
+                               str(root / "examples/cases/sample.jsonl"), "--out", str(out),
+                               "--engine", engine], capture_output=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        tables.append(pq.read_table(out))
+    assert tables[0].num_rows > 2000 and tables[1].equals(tables[0])
