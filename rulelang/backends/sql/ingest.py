@@ -151,9 +151,12 @@ def validated_jsonl(path: str, record_type: T.RecordType) -> str:
     the records of a JSON Lines file (blank lines left out, as the reader does)."""
     fields = JsonFields(record_type)
     raw = exp.column("_raw")
-    valid = _all(call("json_valid", raw), _is(raw, "OBJECT"),
-                 # a lone surrogate escape: the reader's message, not DuckDB's
-                 exp.Not(this=call("regexp_matches", raw, _s(r"\\[uU][dD][89a-fA-F]"))))
+    # json_type raises on text that is not JSON, and SQL's AND does not promise an order:
+    # the CASE does
+    valid = exp.Case(ifs=[exp.If(this=call("json_valid", raw), true=_all(
+        _is(raw, "OBJECT"),
+        # a lone surrogate escape: the reader's message, not DuckDB's
+        exp.Not(this=call("regexp_matches", raw, _s(r"\\[uU][dD][89a-fA-F]")))))], default=exp.false())
     paths = exp.Array(expressions=[_s(f'$."{name}"') for name in record_type.fields])
     lines = exp.select(exp.alias_(exp.column("ordinality"), "_row"), raw).from_(
         f"{jsonl_source(path).sql('duckdb')} WITH ORDINALITY").where(
