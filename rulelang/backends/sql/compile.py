@@ -155,6 +155,7 @@ class SqlCompiler:
         self.as_of = exp.column("_d")
         self.sizes: dict = {}
         self.shapes: dict = {}    # facts column -> shape (see `shape`)
+        self.guard = None         # the condition under which the columns being made are read
         self.lambdas = 0          # inside a quantifier's lambda: no columns can be made there
         self.assume = exp.column("_assume")
 
@@ -484,6 +485,13 @@ class SqlCompiler:
     # ---- rules ------------------------------------------------------------------------------
 
     def rule(self, rule: ir.Rule) -> V:
+        saved, self.guard = self.guard, None    # a rule is shared: computed for every record
+        try:
+            return self._rule(rule)
+        finally:
+            self.guard = saved
+
+    def _rule(self, rule: ir.Rule) -> V:
         if rule in self.failed:
             raise Unsupported(self.failed[rule])
         if rule not in self.done:
@@ -500,9 +508,13 @@ class SqlCompiler:
         return self.done[rule]
 
     def keep(self, name: str, expression) -> exp.Expression:
-        """`expression` as a column of the first stage that has every column it reads."""
+        """`expression` as a column of the first stage that has every column it reads;
+        under a guard (a decision's step the interpreter may not reach), computed only
+        where the guard holds (NULL elsewhere, and never read there)."""
         if expression is None or isinstance(expression, (exp.Column, exp.Boolean, exp.Null, exp.Literal)):
             return expression
+        if self.guard is not None:
+            expression = _case((self.guard, expression))
         level = 1 + max((self.level.get(c.name, 0) for c in expression.find_all(exp.Column)), default=0)
         return self.column(f"_{name}", expression, level)
 
@@ -619,6 +631,13 @@ class SqlCompiler:
         return V(NULL, record=Record(None, fields=fields), suspect=columns["suspect"])
 
     def decision_columns(self, agreement: ir.Agreement) -> dict:
+        saved, self.guard = self.guard, None
+        try:
+            return self._decision_columns(agreement)
+        finally:
+            self.guard = saved
+
+    def _decision_columns(self, agreement: ir.Agreement) -> dict:
         if agreement in self.failed:
             raise Unsupported(self.failed[agreement])
         if agreement not in self.done:
@@ -639,17 +658,25 @@ class SqlCompiler:
         not_in_force = keep("nif", _and(_op(exp.NEQ, status, _text("in_force")), _not(self.assume)))
         suspects = []
         false_tests, unknown = [], []
+        # as the interpreter: a condition is looked at only while the agreement is in force
+        # and no earlier condition was false, and only on the dates it is law
+        reached = _not(not_in_force)
         for n, conjunct in enumerate(agreement.scope):
             active = self.active(conjunct.clause)
+            self.guard = _and(*[t for t in (reached, active) if t is not None])
             value = self.store(f"{name}_c{n}", self.ex(conjunct.expr, {}))
+            self.guard = None
             suspects.append(value.suspect)
             false_tests.append(_and(*[t for t in (active, _is(value.sql, False)) if t is not None]))
+            reached = _and(reached, _not(false_tests[-1]))
             if value.nullable:
                 unknown.append((_and(*[t for t in (active, _is_null(value.sql)) if t is not None]), value))
         not_applicable = keep("na", _or(*false_tests)) if false_tests else FALSE
         scope_unknown = keep("su", _or(*[t for t, _ in unknown])) if unknown else FALSE
+        decided_early = _or(not_in_force, not_applicable)
 
         held, held_tests, unest, unknown_tests, state_tests, state_facts = [], [], [], [], [], []
+        self.guard = _not(decided_early)        # exceptions: once the scope did not decide
         for n, exc in enumerate(agreement.exceptions):
             value, unest_of = self.holds(exc)
             value = self.store(f"{name}_x{n}", value)
@@ -679,6 +706,7 @@ class SqlCompiler:
         if agreement.returns_to is not None:
             returns_to = self.store(f"{name}_to", self.ex(agreement.returns_to, {}))
             suspects.append(returns_to.suspect)
+        self.guard = None
         returns_unknown = _is_null(returns_to.sql) if returns_to is not None and returns_to.nullable else FALSE
         arms = [(not_in_force, D.NOT_IN_FORCE), (not_applicable, D.NOT_APPLICABLE),
                 (scope_unknown, D.UNDETERMINED), (any_held, D.EXEMPT), (state_unknown, D.UNDETERMINED),
@@ -701,8 +729,9 @@ class SqlCompiler:
             if held else NULL
         to = _case((when(D.APPLIES), returns_to.sql)) if returns_to is not None else exp.cast(NULL, "VARCHAR")
         assumed = _case((_and(self.assume, _op(exp.NEQ, status, _text("in_force"))), _text("in_force")))
-        suspect = _or(*suspects)
-        suspect = keep("s", _case((not_in_force, FALSE), default=suspect)) if suspect is not None else FALSE
+        suspect = _or(*suspects)   # (NULL where a step was not reached: not suspect)
+        suspect = keep("s", exp.Coalesce(this=_and(_not(not_in_force), suspect), expressions=[FALSE])) \
+            if suspect is not None else FALSE
         decided = _not(_or(when(D.NOT_IN_FORCE), when(D.NOT_APPLICABLE)))
         return {"status": status, "outcome": outcome, "returns_to": to, "exceptions": exceptions,
                 "missing": missing if missing.args.get("ifs") else NULL,
