@@ -59,7 +59,7 @@ class Evaluated:
 
 
 @attrs.define
-class Warning:
+class RepeatedWarning:
     message: str
     count: int
     first_case: str
@@ -70,7 +70,7 @@ class Warning:
 class RunStats:
     records: int = 0
     invalid: int = 0
-    warnings: dict = attrs.Factory(dict)       # message -> Warning
+    warnings: dict = attrs.Factory(dict)       # message -> RepeatedWarning
     found_case: bool = False
 
 
@@ -107,7 +107,7 @@ def run(policy: Policy, source: RecordSource, sink, options: Options = Options()
         for message in getattr(checked, "warnings", ()):
             seen = stats.warnings.get(message)
             if seen is None:
-                stats.warnings[message] = Warning(message, 1, checked.case, checked.position)
+                stats.warnings[message] = RepeatedWarning(message, 1, checked.case, checked.position)
             else:
                 seen.count += 1
         batch.append((raw, checked))

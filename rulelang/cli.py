@@ -172,6 +172,8 @@ def run(policy, cases, fmt, out, as_of, assume, explain, agreements, outcomes, h
                   "terminal" if _use_color(sys.stdout) else "jsonl")
     if group_by and fmt != "summary":
         raise click.UsageError("--group-by is for --format summary (and `rulelang report`)")
+    if fmt == "parquet":
+        _require("pyarrow.parquet", "writing Parquet needs pyarrow", "parquet")
     options = Options(as_of=as_of, assume=assume, agreements=_choose(program, agreements),
                       trace=explain and fmt not in ("summary",),
                       outcomes=_outcomes(outcomes), hide_not_in_force=hide_not_in_force, case=case_id,
@@ -199,6 +201,16 @@ def _engine(choice: str, cases: str, input_format, explain: bool, case_id) -> st
     except OSError:
         large = False
     return "duckdb" if kind in ("parquet", "pq") or large else "python"
+
+
+def _require(module: str, why: str, extra: str) -> None:
+    """An optional library, checked before any work (and before --out is created)."""
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        raise click.UsageError(f"{why}: pip install 'rulelang[{extra}]'") from None
 
 
 def _input_type(program, policy: str):
@@ -280,10 +292,7 @@ def _sink(fmt, stream, out, program, options, keep, grouping, summary_format, as
         return write.CsvWriter(stream, keep, options.trace), nothing
     if fmt == "parquet":
         types = {name: program.input_type.fields[name] for name in keep}
-        try:
-            return write.ParquetWriter(stream, keep, types, options.trace), nothing
-        except RuntimeError as error:
-            raise click.UsageError(str(error)) from None
+        return write.ParquetWriter(stream, keep, types, options.trace), nothing
     console = _console(stream if out else None)
     if fmt == "summary":
         tally = summary.Tally(grouping)
@@ -591,6 +600,7 @@ def report(policy, cases, out, group_by, as_of, assume, agreements, hide_not_in_
     from rulelang.views.report import render_report
     from rulelang.views.summary import Tally
 
+    _require("plotly.graph_objects", "the report needs plotly", "report")
     program = _load_or_exit([policy])
     record_type = _input_type(program, policy)
     grouping = _grouping(group_by or (), record_type)
@@ -600,15 +610,11 @@ def report(policy, cases, out, group_by, as_of, assume, agreements, hide_not_in_
     source = _open_cases(cases, input_format, record_type)
     with _output(out, binary=True) as stream:
         stats = _run(Policy(program, []), source, tally, options)
-        try:
-            html = render_report(tally, title or f"{policy} on {Path(cases).name}",
-                                 as_of_field=program.as_of_field)
-        except ImportError:
-            raise click.UsageError("the report needs plotly: pip install 'rulelang[report]'") from None
+        html = render_report(tally, title or f"{policy} on {Path(cases).name}",
+                             as_of_field=program.as_of_field)
         stream.write(html.encode("utf-8"))
     click.echo(f"wrote {out}: {stats.records:,} records, {stats.invalid:,} invalid", err=True)
     _report_run(stats, source, None, "report")
-
 
 
 

@@ -213,3 +213,20 @@ def test_the_output_count_matches_the_input_count(fmt):
     result = invoke("run", "stdlib:stca_us", INVALID, "--format", fmt)
     count = len([l for l in result.stdout.splitlines() if l.strip()]) - (fmt == "csv")
     assert count == len([l for l in Path(INVALID).read_text().splitlines() if l.strip()])
+
+
+def test_without_the_optional_libraries_the_commands_say_what_to_install(tmp_path, monkeypatch):
+    """`pip install .` has neither pyarrow nor plotly: Parquet and the report say so, exit 2."""
+    for name in ("pyarrow", "pyarrow.parquet", "plotly", "plotly.graph_objects"):
+        monkeypatch.setitem(sys.modules, name, None)
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(cli, ["report", "stdlib:stca_us", SAMPLE, "--out", str(out)])
+    assert result.exit_code == 2 and "rulelang[report]" in result.output and not out.exists()
+    result = CliRunner().invoke(cli, ["run", "stdlib:stca_us", SAMPLE, "--out", str(tmp_path / "d.parquet")])
+    assert result.exit_code == 2 and "rulelang[parquet]" in result.output
+    assert not (tmp_path / "d.parquet").exists()
+    parquet = tmp_path / "cases.parquet"
+    parquet.write_bytes(b"PAR1" + b"\0" * 20)
+    result = CliRunner().invoke(cli, ["run", "stdlib:stca_us", str(parquet)])
+    assert result.exit_code == 2 and "rulelang[parquet]" in result.output
+    assert invoke("run", "stdlib:stca_us", SAMPLE, "--format", "jsonl").exit_code == 0

@@ -55,11 +55,14 @@ class TableView:
                 self.rows.append((case, d.agreement, shown, reason(d), outcome))
                 case = ""
         for outcome in FOLDED:   # one row each, named only when few: the person view says why
-            names = [d.agreement for d in decisions if d.outcome == outcome]
-            if names:
+            folded = [d for d in decisions if d.outcome == outcome]
+            if len(folded) == 1:
+                self.rows.append((case, folded[0].agreement, LABELS[outcome], reason(folded[0]), outcome))
+            elif folded:
+                names = [d.agreement for d in folded]
                 self.rows.append((case, plural(len(names), "agreement"), LABELS[outcome],
                                   ", ".join(names) if len(names) <= self.NAMED else "", outcome))
-                case = ""
+            case = case if not folded else ""
         if not decisions:
             self.rows.append((case, "—", "", "no decision selected", ""))
         if len(self.rows) >= self.BLOCK:
