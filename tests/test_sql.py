@@ -65,7 +65,7 @@ def stdlib():
     return policy, engine_for(policy)
 
 
-@settings(max_examples=6 * SCALE, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=4 * SCALE, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_duckdb_equals_interpreter_on_the_shipped_agreements(stdlib, data):
     policy, engine = stdlib
