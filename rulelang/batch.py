@@ -35,7 +35,7 @@ class Options:
     case: str | None = None                     # only the record with this id (the first one)
     limit: int | None = None                    # stop after this many records
     engine: str = "python"                      # "python" (record by record) or "duckdb" (in batches)
-    batch_size: int = 50_000                    # records per batch on the columnar engine
+    batch_size: int = 10_000                    # records per batch on the columnar engine
 
 
 @attrs.frozen

@@ -16,8 +16,6 @@ import click
 
 from rulelang.records.read import KINDS
 
-AUTO_DUCKDB_BYTES = 16 << 20   # `--engine auto` picks DuckDB for files this large
-
 EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 REPORT_URL = "https://github.com/rulelang/rulelang/issues"
 
@@ -156,10 +154,10 @@ def _names(ctx, param, value):
 @click.option("--input-format", type=click.Choice(KINDS), default=None,
               help="Format of CASES (default: from its extension, or from its first line for `-` "
               "and unknown extensions).")
-@click.option("--engine", type=click.Choice(["auto", "python", "duckdb"]), default="auto",
-              help="Where decisions are computed: python (record by record), duckdb (the rules "
-              "as one SQL query, in batches), or auto: duckdb for Parquet and for files of "
-              f"{AUTO_DUCKDB_BYTES >> 20} MB or more, python otherwise. The decisions are the same.")
+@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python",
+              help="Where decisions are computed: python, the rules compiled to Python, record by "
+              "record (the default: the fastest end to end today), or duckdb, the rules as one SQL "
+              "query run in batches (the same decisions; see docs/engines.md for when it pays).")
 def run(policy, cases, fmt, out, as_of, assume, explain, agreements, outcomes, hide_not_in_force, keep,
         case_id, group_by, summary_format, input_format, engine) -> None:
     """Evaluate every case in CASES against every agreement in POLICY."""
@@ -177,7 +175,7 @@ def run(policy, cases, fmt, out, as_of, assume, explain, agreements, outcomes, h
     options = Options(as_of=as_of, assume=assume, agreements=_choose(program, agreements),
                       trace=explain and fmt not in ("summary",),
                       outcomes=_outcomes(outcomes), hide_not_in_force=hide_not_in_force, case=case_id,
-                      engine=_engine(engine, cases, input_format, explain, case_id))
+                      engine=engine)
     keep = _keep(keep or (), record_type)
     grouping = _grouping(group_by or (), record_type)
     source = _open_cases(cases, input_format, record_type)
@@ -186,21 +184,6 @@ def run(policy, cases, fmt, out, as_of, assume, explain, agreements, outcomes, h
         stats = _run(Policy(program, []), source, sink, options)
         finish()
     _report_run(stats, source, case_id, fmt)
-
-
-def _engine(choice: str, cases: str, input_format, explain: bool, case_id) -> str:
-    """The engine `--engine auto` picks: DuckDB where batches pay for its start (a query
-    is compiled and planned once per run), Python for one person or a small file."""
-    if choice != "auto":
-        return choice
-    if explain or case_id is not None or cases == "-":
-        return "python"
-    kind = input_format or Path(cases).suffix.lower().lstrip(".")
-    try:
-        large = Path(cases).stat().st_size >= AUTO_DUCKDB_BYTES
-    except OSError:
-        large = False
-    return "duckdb" if kind in ("parquet", "pq") or large else "python"
 
 
 def _require(module: str, why: str, extra: str) -> None:

@@ -84,6 +84,7 @@ class DuckDBEngine:
         record_type = program.input_type
         self.fields = list(record_type.fields.items())
         self._queries: dict = {}
+        self._prepared: dict = {}
 
     @property
     def unsupported(self) -> dict:
@@ -104,6 +105,16 @@ class DuckDBEngine:
             self._queries[key] = self.sql_program.sql(self.source(_TABLE, as_of, assume), pretty=False)
         return self._queries[key]
 
+    def prepared(self, as_of=None, assume=None) -> str:
+        """The name of the prepared query for this as-of date and assumption: planning a
+        policy's query takes about a second, so it is planned once per run, not per batch."""
+        key = (as_of, assume)
+        if key not in self._prepared:
+            name = f"_rulelang_q{len(self._prepared)}"
+            self.connection.execute(f"PREPARE {name} AS {self.query(as_of, assume)}")
+            self._prepared[key] = name
+        return self._prepared[key]
+
     def decide_batch(self, records: list[dict], as_of=None, assume=None) -> list:
         """For each record, its Decisions, or the EvaluationError deciding it raises."""
         import pyarrow as pa
@@ -123,17 +134,24 @@ class DuckDBEngine:
                           **{name: pa.array(columns[name], arrow_type(t)) for name, t in self.fields}})
         self.connection.register(_TABLE, table)
         try:
-            result = self.connection.sql(self.query(as_of, assume)).to_arrow_table()
+            result = self.connection.sql(f"EXECUTE {self.prepared(as_of, assume)}").to_arrow_table()
         finally:
             self.connection.unregister(_TABLE)
         out: list = [[] for _ in records]
         suspect = set()
-        columns = {name: result.column(name).to_pylist() for name in ("_row", "_suspect") + DECISION_COLUMNS}
-        for k, row in enumerate(columns["_row"]):
-            if columns["_suspect"][k]:
+        rows = result.column("_row").to_pylist()
+        flags = result.column("_suspect").to_pylist()
+        fields = zip(*(result.column(name).to_pylist() for name in DECISION_COLUMNS))
+        new, unestablished = tuple.__new__, Unestablished
+        for row, flagged, (case, agreement, as_of_, status, outcome, returns_to, exceptions, missing,
+                           unest, assumed) in zip(rows, flags, fields):
+            if flagged:
                 suspect.add(row)
                 continue
-            out[row].append(_decision({name: columns[name][k] for name in DECISION_COLUMNS}))
+            out[row].append(new(Decision, (
+                case, agreement, as_of_, status, outcome, returns_to, tuple(exceptions), tuple(missing),
+                tuple(unestablished(u["exception"], tuple(u["facts"])) for u in unest) if unest else (),
+                assumed, ())))
         for index in list(suspect) + in_python:
             out[index] = None
         self._complete(records, out, as_of, assume)
@@ -152,13 +170,6 @@ class DuckDBEngine:
                     out[index] = [extra.get(a.name) or done[a.name] for a in self.program.agreements]
             except R.EvaluationError as error:   # the interpreter's error, for this record
                 out[index] = error
-
-
-def _decision(d: dict) -> Decision:
-    return Decision(d["case"], d["agreement"], d["as_of"], d["status"], d["outcome"], d["returns_to"],
-                    tuple(d["exceptions"] or ()), tuple(d["missing"] or ()),
-                    tuple(Unestablished(u["exception"], tuple(u["facts"])) for u in d["unestablished"] or ()),
-                    d["assumed"])
 
 
 def source_relation(program: ir.Program, table: str, as_of: _dt.date | None = None,
