@@ -1,0 +1,252 @@
+"""The SQL backend on Apache Spark (local mode) against the reference interpreter.
+
+The same differential tests as tests/test_sql.py — the shipped agreements and
+generated programs with generated records, the corners of NULL logic — on
+smaller samples (each batch is one Spark job, and Spark plans a query in
+seconds, not milliseconds), plus what is Spark's own: month arithmetic at
+month ends, and queries that cannot stop on one record under ANSI mode.
+Every test shares one Spark session.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("pyspark", reason="pyspark is in the test extra: pip install '.[test]'")
+
+import rulelang  # noqa: E402
+from rulelang.backends.sql.dialects import SparkDialect  # noqa: E402
+from rulelang.backends.sql.spark import SparkEngine, spark_session  # noqa: E402
+from rulelang.records import validate_dict  # noqa: E402
+from rulelang.runtime import EvaluationError  # noqa: E402
+from sqlglot import exp  # noqa: E402
+
+from program_strategies import programs  # noqa: E402
+from record_strategies import DATES, record_of  # noqa: E402
+from test_sql import CORNERS, interpreted  # noqa: E402
+
+SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "slow" else 1
+
+
+@pytest.fixture(scope="module")
+def spark():
+    session = spark_session("local[2]")
+    yield session
+    session.stop()
+
+
+def engine_for(policy, spark) -> SparkEngine:
+    return SparkEngine(policy.program, policy.compiled.decide, spark)
+
+
+def on_spark(engine, values, as_of, assume):
+    out = []
+    for result in engine.decide_batch(values, as_of, assume):
+        if isinstance(result, EvaluationError):
+            out.append(("error", result.code))
+        else:
+            out.append([d.to_json(trace=False) for d in result])
+    return out
+
+
+def check_batch(policy, engine, records, as_of, assume):
+    values = [validate_dict(r, policy.program.input_type).value for r in records]
+    expected = [interpreted(policy.program, v, as_of, assume) for v in values]
+    got = on_spark(engine, values, as_of, assume)
+    for record, want, have in zip(records, expected, got):
+        assert have == want, (record, as_of, assume)
+
+
+@pytest.fixture(scope="module")
+def stdlib(spark):
+    policy = rulelang.load("stdlib:all")
+    return policy, engine_for(policy, spark)
+
+
+@settings(max_examples=3 * SCALE, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_spark_equals_interpreter_on_the_shipped_agreements(stdlib, data):
+    policy, engine = stdlib
+    assert not engine.unsupported, engine.unsupported
+    records = data.draw(st.lists(record_of(policy.program.input_type), min_size=100, max_size=100))
+    as_of = data.draw(st.one_of(st.none(), DATES))
+    assume = data.draw(st.sampled_from([None, "in_force"]))
+    check_batch(policy, engine, records, as_of, assume)
+
+
+@settings(max_examples=25 * SCALE, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                 HealthCheck.data_too_large])
+@given(data=st.data())
+def test_spark_equals_interpreter_on_generated_programs(spark, data):
+    source = data.draw(programs(), label="program")
+    policy = rulelang.load(source)
+    engine = engine_for(policy, spark)
+    records = data.draw(st.lists(record_of(policy.program.input_type), min_size=12, max_size=12),
+                        label="records")
+    as_of = data.draw(st.one_of(st.none(), DATES), label="as_of")
+    assume = data.draw(st.sampled_from([None, "in_force"]), label="assume")
+    check_batch(policy, engine, records, as_of, assume)
+
+
+# ---- the corners of NULL logic (tests/test_sql.py's), one batch per run ------------------------
+
+CORNER_RECORDS = [
+    {"items": []},                                         # `all` over an empty list is true
+    {"items": [{"kind": "red"}]},                          # unknown inside a list: all unknown
+    {"items": [{"kind": "red", "n": 1}, {"kind": "green"}]},   # false and unknown: all false
+    {"items": [{"kind": "red", "n": 9}, {"kind": "green"}]},   # any: true beats unknown
+    {"numbers": [1, 2], "i": 3},                           # NOT IN without NULLs
+    {"numbers": [1, 2]},                                   # NOT IN with an unknown item: unknown
+    {"kinds": []}, {"kinds": ["red"]},
+    {"day": "2024-01-31"}, {"day": "2023-01-31"}, {"day": "2024-01-29"},   # month ends
+    {"x": "10.49999999999999999"}, {"x": "10.5"},          # decimals near a boundary
+    {"i": 10**18}, {"i": -(10**18)}, {"i": 333333333333333333},           # 64-bit limits
+]
+RUNS = [(None, None), (_dt.date(2030, 1, 1), "in_force")]
+
+
+@pytest.fixture(scope="module")
+def corners(spark):
+    """Each run's decisions of every corner record, from one Spark job, and the
+    interpreter's."""
+    policy = rulelang.load(CORNERS)
+    engine = engine_for(policy, spark)
+    records = [{"id": "c", "claim_date": "2024-05-01", **r} for r in CORNER_RECORDS]
+    values = [validate_dict(r, policy.program.input_type).value for r in records]
+    return {run: (on_spark(engine, values, *run), [interpreted(policy.program, v, *run) for v in values])
+            for run in RUNS}
+
+
+@pytest.mark.parametrize("run", RUNS, ids=["own-date", "2030-assumed"])
+@pytest.mark.parametrize("index", range(len(CORNER_RECORDS)),
+                         ids=[repr(r)[:40] for r in CORNER_RECORDS])
+def test_corners_of_null_logic(corners, run, index):
+    have, want = corners[run]
+    assert have[index] == want[index], CORNER_RECORDS[index]
+
+
+# ---- what is Spark's own ------------------------------------------------------------------------
+
+def test_month_arithmetic_is_relativedeltas(spark):
+    """Spark's add_months against python-dateutil, which the interpreter uses, on every
+    day of 2023-2026 (two Februaries of 28 days, one of 29) shifted by -25..25 months:
+    the end of a month is not kept (28 Feb + 1 month = 28 Mar), a day past the end of
+    the target month is clipped (31 Jan + 1 month = 29 Feb 2024)."""
+    from dateutil.relativedelta import relativedelta
+    from pyspark.sql import functions as F
+
+    dialect = SparkDialect()
+    days = [_dt.date(2023, 1, 1) + _dt.timedelta(days=n) for n in range(4 * 365 + 1)]
+    frame = spark.createDataFrame([(d,) for d in days], "d date").crossJoin(
+        spark.range(-25, 26).select(F.col("id").alias("m")))
+    shifted = dialect.add_months(exp.column("d"), exp.column("m")).sql(dialect.name)
+    got = {(row.d, row.m): row.s for row in frame.selectExpr("d", "m", f"{shifted} AS s").collect()}
+    assert len(got) == len(days) * 51
+    wrong = [(d, m, s) for (d, m), s in got.items() if s != d + relativedelta(months=m)]
+    assert not wrong, wrong[:10]
+    assert got[(_dt.date(2024, 2, 28), 1)] == _dt.date(2024, 3, 28)
+    assert got[(_dt.date(2024, 1, 31), 1)] == _dt.date(2024, 2, 29)
+
+
+SHIFTS = """
+record Case { id: text, claim_date: date, i: int?, j: int?, x: decimal?, y: decimal?, day: date? }
+input case: Case as_of claim_date
+agreement shifts "dates moved far, and decimals divided by zero" {
+  returns_to USA
+  timeline { 2000-01-01 in_force cite "t" }
+  applies when {
+    case.claim_date + case.i * 1 day > 2000-01-01 cite "a"
+    case.claim_date - case.j * 1 month < 2100-01-01 cite "b"
+    case.day + 1 month - 1 day >= case.claim_date cite "c"
+    case.x / case.y < 3.5 cite "d"
+  }
+}
+"""
+BASE = {"id": "s", "claim_date": "2024-05-01"}
+LAST_DAY = 2913052       # days from 2024-05-01 to 9999-12-31
+FIRST_MONTH = 24280      # months from 0001-01 to 2024-05
+
+
+@pytest.mark.parametrize("ansi", ["true", "false"])
+def test_no_record_stops_the_query(spark, ansi):
+    """Under ANSI mode (Spark 4's default) Spark raises for the whole job where a value
+    overflows or a divisor is zero; the SQL never asks it to, in either mode. Dates moved
+    to the ends of years 1..9999 are decided in SQL; a division by zero, and dates moved
+    past them (by more days or months than an INT holds, too), leave the row suspect,
+    for the Python backend."""
+    policy = rulelang.load(SHIFTS)
+    engine = engine_for(policy, spark)
+    in_range = [{**BASE, "i": i} for i in (0, 1, LAST_DAY, -LAST_DAY // 4)] + [
+        {**BASE, "j": j} for j in (0, 5, FIRST_MONTH, -90000)] + [
+        {**BASE, "day": day} for day in ("2024-02-29", "2024-03-31", "9999-11-30")] + [
+        {**BASE, "x": "1", "y": "0"}, {**BASE, "x": "7", "y": "2"}, {**BASE, "x": "7"}]
+    beyond = [{**BASE, "i": i} for i in (LAST_DAY + 1, 4_000_001, 10**10, 10**18, -(10**18))] + [
+        {**BASE, "j": j} for j in (FIRST_MONTH + 1, -96000, 10**10, 10**18, -(10**18))] + [
+        {**BASE, "day": "9999-12-31"}]
+    previous = spark.conf.get("spark.sql.ansi.enabled")
+    spark.conf.set("spark.sql.ansi.enabled", ansi)
+    try:
+        check_batch(policy, engine, in_range, None, None)
+        frame, _ = engine.records_frame([validate_dict(r, policy.program.input_type).value for r in beyond])
+        suspect = {row._row: row._suspect for row in engine.decide_table(frame).collect()}
+    finally:
+        spark.conf.set("spark.sql.ansi.enabled", previous)
+    assert suspect == {n: True for n in range(len(beyond))}
+
+
+def test_decide_table_stays_in_spark(spark):
+    """The analyst's path: a DataFrame of records in, a DataFrame of decisions out, one
+    row per (record, agreement), with `_row` given where the records have none."""
+    from pyspark.sql import functions as F
+
+    policy = rulelang.load(CORNERS + """
+agreement second "a second agreement" {
+  returns_to USA
+  timeline { 2000-01-01 in_force cite "t" }
+  applies when { case.i > 2 cite "i" }
+}
+""")
+    engine = engine_for(policy, spark)
+    frame, _ = engine.records_frame([validate_dict({"id": f"c{n}", "claim_date": "2024-05-01", "i": n},
+                                                   policy.program.input_type).value for n in range(5)])
+    decisions = engine.decide_table(frame.drop("_row"))
+    assert decisions.columns[:2] == ["_row", "_suspect"]
+    assert tuple(decisions.columns[2:]) == ("case", "agreement", "as_of", "status", "outcome", "returns_to",
+                                            "exceptions", "missing", "unestablished", "assumed")
+    rows = decisions.where(F.col("agreement") == "second").orderBy("case").collect()
+    assert [r.outcome for r in rows] == ["not_applicable"] * 3 + ["applies"] * 2
+    assert decisions.select("_row").distinct().count() == 5
+    assert decisions.count() == 10
+
+
+def test_the_spark_sql_holds_no_user_text(spark):
+    import sqlglot
+
+    text = '''
+enum Kind { a, b }
+record Case { id: text, claim_date: date, kind: Kind?, note: text? }
+input case: Case as_of claim_date
+agreement evil "'); DROP TABLE cases; --" {
+  returns_to USA
+  timeline { 2000-01-01 in_force cite "'; DROP TABLE x; --" }
+  applies when {
+    case.note == "'); DROP TABLE cases; --" cite "x"
+  }
+  exception a when case.kind == a cite "y"
+}
+'''
+    policy = rulelang.load(text)
+    engine = engine_for(policy, spark)
+    sql = engine.to_sql()
+    statements = sqlglot.parse(sql, read="spark")
+    assert len(statements) == 1 and isinstance(statements[0], exp.Select)
+    assert not list(statements[0].find_all(exp.Drop))
+    assert "DROP TABLE x" not in sql
+    record = {"id": "c", "claim_date": "2020-01-01", "kind": "a", "note": "'); DROP TABLE cases; --"}
+    check_batch(policy, engine, [record], None, None)
