@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import uuid
+from decimal import Decimal
 
 from sqlglot import exp
 
@@ -53,7 +54,6 @@ def spark_session(master: str = "local[*]", app_name: str = "rulelang", **conf):
                     for rule in ("ConvertToLocalRelation", "InferFiltersFromGenerate"))}
     if master.startswith("local"):
         settings["spark.sql.shuffle.partitions"] = "4"
-        settings["spark.default.parallelism"] = "4"
     settings.update(conf)
     for key, value in settings.items():
         builder = builder.config(key, value)
@@ -139,31 +139,68 @@ class SparkEngine:
     # ---- in Spark ---------------------------------------------------------------------------
 
     def decide_table(self, df, as_of: _dt.date | None = None, assume: str | None = None):
-        """The decisions of a DataFrame of records, as a DataFrame: one row per (record,
-        root agreement the SQL maps), with `_row` (the record's `_row` column, or an id
-        Spark gives each record when there is none: unique, not consecutive), `_suspect`
-        and the decision columns (compile.DECISION_COLUMNS). Lazy, like any DataFrame.
+        """The decisions of a DataFrame of records, as a DataFrame (lazy, like any other):
+        one row per (record, root agreement the SQL maps), with `_row`, `_suspect` and the
+        decision columns (compile.DECISION_COLUMNS; `exceptions`, `missing` arrays of
+        text, `unestablished` an array of (exception, facts) structs).
 
         `df` has a column per field of the input record type, typed as `schema()` says
-        (an absent fact is NULL). Where `_suspect` is true the row's record must be decided
-        again by the Python backend — the SQL may differ from the interpreter there (decimal
-        arithmetic, an integer past 64 bits, a conflict of exceptions, a date past 9999): at
-        cluster scale, keep the rows that are not suspect, and send the records with a
-        suspect row (few: `df.join(decisions.where("_suspect").select("_row").distinct(),
-        "_row", "left_semi")`) to `SparkEngine.decide_records` or a `mapInPandas` that calls
-        the Python backend; the agreements in `unsupported` (none of the shipped ones) are
-        decided that way for every record."""
-        from pyspark.sql import functions as F
+        (an unknown fact is NULL; a column missing for an optional field counts as all
+        NULL; other columns are ignored), and `_row`, the record's key — if it has none,
+        Spark gives each record an id (unique, not consecutive). Its values must be
+        valid records, as `records.validate` checks them (enum members, country codes,
+        integers within 10^18): this does not check them again. Sets may come in any
+        order, with repeats.
 
-        if "_row" not in df.columns:
-            df = df.withColumn("_row", F.monotonically_increasing_id())
+        Where `_suspect` is true, the SQL may differ from the interpreter for that
+        record (decimal arithmetic, an integer past 64 bits, a conflict of exceptions,
+        a date past year 9999): do not use its rows as they are. At cluster scale,
+        keep `decisions.where(~F.col("_suspect"))`, and decide again, in Python, the
+        records with a suspect row — for the shipped agreements few, as none computes
+        with decimals: `df.join(decisions.where("_suspect").select("_row").distinct(),
+        "_row", "left_semi")`, collected to the driver and passed to `decide_rows`
+        (or, for a policy where many rows are suspect, in a `mapInArrow` whose workers
+        load the policy and call the same). Agreements in `unsupported` (none of the
+        shipped ones) have no rows here at all; they are decided that way for every
+        record."""
+        records = self._records(df)
         view = f"_rulelang_{uuid.uuid4().hex}"
-        df.createOrReplaceTempView(view)
+        records.createOrReplaceTempView(view)
         try:
             # the view is resolved as the query is analysed, so it can go at once
-            return df.sparkSession.sql(self.query(view, as_of, assume))
+            return records.sparkSession.sql(self.query(view, as_of, assume))
         finally:
-            df.sparkSession.catalog.dropTempView(view)
+            records.sparkSession.catalog.dropTempView(view)
+
+    def _records(self, df):
+        """`_row` and the fields of the input record type, sets sorted and distinct as the
+        SQL expects them."""
+        from pyspark.sql import functions as F
+
+        columns = [F.col("_row") if "_row" in df.columns else F.monotonically_increasing_id().alias("_row")]
+        for name, t in self.fields:
+            if name in df.columns:
+                columns.append(_canonical(F.col(f"`{name}`"), t).alias(name))
+            elif T.is_optional(t):
+                columns.append(F.lit(None).cast(spark_type(t)).alias(name))
+            else:
+                raise ValueError(f"the records have no column `{name}`, a required field of "
+                                 f"`{self.program.input_type.name}`")
+        return df.select(*columns)
+
+    def decide_rows(self, rows, as_of=None, assume=None) -> list:
+        """Decide in Python records read from Spark (Rows, e.g. `collect()`ed, or dicts
+        with the fields of the input record type, NULL for an unknown fact), every
+        agreement: for each, its Decisions, or the EvaluationError deciding it raises."""
+        out = []
+        for row in rows:
+            data = row.asDict(recursive=True) if hasattr(row, "asDict") else row
+            value = _record_from_spark(data, self.program.input_type, "")
+            try:
+                out.append(self.fallback(value, as_of, assume, None))
+            except R.EvaluationError as error:   # the interpreter's error, for this record
+                out.append(error)
+        return out
 
     # ---- from Python ------------------------------------------------------------------------
 
@@ -218,3 +255,53 @@ class SparkEngine:
                     out[index] = [extra.get(a.name) or done[a.name] for a in self.program.agreements]
             except R.EvaluationError as error:   # the interpreter's error, for this record
                 out[index] = error
+
+
+def _holds_set(t: T.Type) -> bool:
+    t = T.strip(t)
+    if isinstance(t, T.SetType):
+        return True
+    if isinstance(t, T.ListType):
+        return _holds_set(t.elem)
+    if isinstance(t, T.RecordType):
+        return any(_holds_set(ft) for ft in t.fields.values())
+    return False
+
+
+def _canonical(column, t: T.Type):
+    """A column of type `t` with every set in it sorted and without repeats: the SQL
+    compares sets as arrays."""
+    from pyspark.sql import functions as F
+
+    t = T.strip(t)
+    if not _holds_set(t):
+        return column
+    if isinstance(t, T.SetType):
+        items = F.transform(column, lambda x: _canonical(x, t.elem)) if _holds_set(t.elem) else column
+        return F.array_sort(F.array_distinct(items))
+    if isinstance(t, T.ListType):
+        return F.transform(column, lambda x: _canonical(x, t.elem))
+    fields = F.struct(*[_canonical(column[name], ft).alias(name) for name, ft in t.fields.items()])
+    return F.when(column.isNull(), F.lit(None)).otherwise(fields)
+
+
+def _record_from_spark(data: dict, record_type: T.RecordType, prefix: str) -> dict:
+    """A record read from Spark as the value records.validate would give for it (an
+    unknown field: Unknown, naming its path as validation does)."""
+    return {name: _from_spark(data.get(name), t, prefix + name) for name, t in record_type.fields.items()}
+
+
+def _from_spark(value, t: T.Type, path: str):
+    if value is None:
+        if not T.is_optional(t):
+            raise ValueError(f"`{path}` is NULL, but it is a required field")
+        return R.Unknown(frozenset({path}))
+    t = T.strip(t)
+    if isinstance(t, T.RecordType):
+        return _record_from_spark(value, t, path + ".")
+    if isinstance(t, (T.ListType, T.SetType)):
+        items = [_from_spark(item, t.elem, f"{path}[{i}]") for i, item in enumerate(value)]
+        return tuple(items) if isinstance(t, T.ListType) else frozenset(items)
+    if t == T.DECIMAL:
+        return Decimal(value)
+    return value
