@@ -8,6 +8,7 @@ object and never names an engine's function itself; sqlglot writes the text.
 from __future__ import annotations
 
 from sqlglot import exp
+from sqlglot.dialects.spark import Spark
 
 from rulelang.semantics import types as T
 
@@ -131,15 +132,50 @@ class Dialect:
         raise TypeError(f"no SQL type for {t}")
 
 
-class SparkDialect(Dialect):
-    """Apache Spark SQL: higher-order functions on arrays, 0-based lambda indexes."""
+class SparkSQL(Spark):
+    """sqlglot's Spark dialect, writing the one operator whose Spark form can stop a
+    query: under ANSI mode (Spark 4's default) `x / 0` raises for the whole job, so
+    division is written `try_divide` (NULL on a zero divisor, as DuckDB gives a
+    value). The compiler divides only decimals, and those rows are decided in Python."""
 
-    name = "spark"
+    class Generator(Spark.Generator):
+        TRANSFORMS = {**Spark.Generator.TRANSFORMS,
+                      exp.Div: lambda self, e: self.func("TRY_DIVIDE", e.this, e.expression)}
+
+
+class SparkDialect(Dialect):
+    """Apache Spark SQL (3.4 and later; ANSI mode on or off): higher-order functions on
+    arrays, 0-based lambda indexes, types written `ARRAY<T>` and `STRUCT<f: T>`.
+
+    Where Spark's functions treat NULL otherwise than DuckDB's (which the compiler is
+    written against), the dialect writes the DuckDB meaning out:
+
+    - `array_contains` is NULL when the item is absent and the array holds a NULL;
+      DuckDB's `list_contains` is false: `array_position(...) > 0` (0 when absent).
+    - `array_distinct` keeps one NULL, `list_distinct` drops them: `array_compact` first.
+    - `concat` and `flatten` are NULL if any list is; DuckDB skips NULL lists.
+    - `size(NULL)` is -1 with ANSI mode off: `array_size` is NULL.
+    - `date_add` and `add_months` take an INT, and Spark's dates reach far past year
+      9999: the count is clamped, so a shift past 9999 stays past it (the compiler then
+      marks the row suspect) and no cast or addition can overflow (ANSI mode raises).
+
+    Month arithmetic needs no adjustment: since Spark 3.0 `add_months` clips to the
+    end of a shorter month and otherwise keeps the day (28 Feb + 1 month = 28 Mar,
+    31 Jan + 1 month = 28/29 Feb), as python-dateutil's relativedelta does; Spark 2
+    moved a month's last day to the target month's last day (tests/test_spark.py
+    checks every day of four years against relativedelta).
+    """
+
+    name = "sparksql"          # SparkSQL above, registered with sqlglot by its class name
     index_base = 0
     decimal_type = "DECIMAL(38, 18)"
+    UNESTABLISHED = "STRUCT<exception: STRING, facts: ARRAY<STRING>>"
 
-    def lam(self, params, body):
-        return exp.Lambda(this=body, expressions=[exp.to_identifier(p) for p in params])
+    # a date moved by more than these cannot be in years 1..9999, whatever it was;
+    # the months first: a shift of 360,000 months (30,000 years) cannot be brought back
+    # into range by the days after it (4,000,000 days: 10,951 years)
+    MAX_MONTHS = 360_000
+    MAX_DAYS = 4_000_000
 
     def transform(self, items, params, body):
         return call("transform", items, self.lam(params, body))
@@ -148,52 +184,61 @@ class SparkDialect(Dialect):
         return call("filter", items, self.lam(params, body))
 
     def contains(self, items, item):
-        return call("array_contains", items, item)
+        if _literal_list(items):
+            return call("array_contains", items, item)
+        return exp.Paren(this=exp.GT(this=call("array_position", items, item), expression=exp.Literal.number(0)))
 
-    UNESTABLISHED = "STRUCT<exception: STRING, facts: ARRAY<STRING>>"
-
-    def concat(self, *lists, elem: str = "STRING"):
+    def concat(self, *lists, elem="STRING"):
         lists = [self.coalesce_list(x, elem) for x in lists if x is not None]
         if not lists:
             return self.empty_list(elem)
         return lists[0] if len(lists) == 1 else call("concat", *lists)
 
-    def coalesce_list(self, items, elem: str = "STRING"):
-        return exp.Coalesce(this=items, expressions=[self.empty_list("STRING" if elem == "VARCHAR" else elem)])
+    def coalesce_list(self, items, elem="STRING"):
+        if _never_null(items):
+            return items
+        return exp.Coalesce(this=items, expressions=[self.empty_list(elem)])
 
     def sort_distinct(self, items):
+        if not _literal_list(items):
+            items = call("array_compact", items)
         return call("array_sort", call("array_distinct", items))
 
     def flatten(self, lists):
-        return call("flatten", call("filter", lists, self.lam(["q"], exp.Not(
-            this=exp.Is(this=exp.column("q"), expression=exp.Null())))))
+        return call("flatten", call("array_compact", lists))
 
     def length(self, items):
-        return call("size", items)
+        return call("array_size", items)
 
     def text_length(self, text):
         return call("char_length", text)
 
-    def empty_list(self, elem_type: str):
-        return exp.cast(call("array"), f"ARRAY<{elem_type}>")
+    def empty_list(self, elem_type):
+        return exp.cast(exp.Array(expressions=[]), exp.DataType(
+            this=exp.DataType.Type.ARRAY, expressions=[_spark_type(elem_type)], nested=True))
 
     def make_list(self, items):
-        return call("array", *items)
+        return exp.Array(expressions=list(items))
 
     def try_(self, expression):
-        if isinstance(expression, exp.Add):
-            return call("try_add", expression.this, expression.expression)
-        if isinstance(expression, exp.Sub):
-            return call("try_subtract", expression.this, expression.expression)
-        if isinstance(expression, exp.Mul):
-            return call("try_multiply", expression.this, expression.expression)
+        for kind, name in ((exp.Add, "try_add"), (exp.Sub, "try_subtract"), (exp.Mul, "try_multiply")):
+            if isinstance(expression, kind):
+                return call(name, expression.this, expression.expression)
         return expression
 
+    def _clamped_int(self, count, limit: int):
+        """`count` as an INT within -limit..limit; NULL stays NULL (Spark's LEAST and
+        GREATEST skip NULLs, so they cannot clamp)."""
+        bound = exp.Literal.number(limit)
+        return exp.cast(exp.Case(ifs=[exp.If(this=exp.GT(this=count, expression=bound), true=bound),
+                                      exp.If(this=exp.LT(this=count, expression=exp.Neg(this=bound)),
+                                             true=exp.Neg(this=bound))], default=count), "INT")
+
     def add_months(self, date, months):
-        return call("add_months", date, months)
+        return call("add_months", date, self._clamped_int(months, self.MAX_MONTHS))
 
     def add_days(self, date, days):
-        return call("date_add", date, days)
+        return call("date_add", date, self._clamped_int(days, self.MAX_DAYS))
 
     def days_between(self, a, b):
         return call("datediff", a, b)
@@ -208,15 +253,19 @@ class SparkDialect(Dialect):
         return call("named_struct", *[item for name, value in fields.items()
                                       for item in (exp.Literal.string(name), value)])
 
-    def unnest_decisions(self, rows: exp.Select, columns) -> exp.Select:
-        item = exp.column("_item")
-        inner = exp.select(exp.column("_row"), exp.column("_suspect"),
-                           exp.alias_(call("explode", exp.column("_decisions")), "_item")).from_(rows.subquery("_r"))
-        return exp.select(exp.column("_row"), exp.column("_suspect"),
-                          *[exp.alias_(self.field(item, name), name, quoted=True) for name in columns]
-                          ).from_(inner.subquery("_u"))
+    def field(self, struct, name: str):
+        return exp.Dot(this=struct, expression=exp.to_identifier(name, quoted=True))
 
-    def sql_type(self, t: T.Type) -> str:
+    def unnest_decisions(self, rows: exp.Select, columns) -> exp.Select:
+        """One row per item of `_decisions` (an array of structs whose fields are
+        `columns`): `inline` makes each field a column."""
+        return exp.select(exp.column("_row"), exp.column("_suspect"), call("inline", exp.column("_decisions"))
+                          ).from_(rows.subquery("_r"))
+
+    def sql_type(self, t: T.Type) -> exp.DataType:
+        return _spark_type(self._type_text(t))
+
+    def _type_text(self, t: T.Type) -> str:
         t = T.strip(t)
         if t in (T.TEXT, T.COUNTRY) or isinstance(t, T.EnumType):
             return "STRING"
@@ -224,11 +273,31 @@ class SparkDialect(Dialect):
             return "STRUCT<months: BIGINT, days: BIGINT>"
         if isinstance(t, (T.ListType, T.SetType)):
             elem = t.elem if not isinstance(t.elem, T.Nothing) else T.TEXT
-            return f"ARRAY<{self.sql_type(elem)}>"
+            return f"ARRAY<{self._type_text(elem)}>"
         if isinstance(t, T.RecordType):
-            fields = ", ".join(f"`{n}`: {self.sql_type(ft)}" for n, ft in t.fields.items())
+            fields = ", ".join(f"`{n}`: {self._type_text(ft)}" for n, ft in t.fields.items())
             return f"STRUCT<{fields}>"
         return super().sql_type(t)
+
+
+def _spark_type(text) -> exp.DataType:
+    """A column type as a tree (Spark's `STRUCT<`name`: T>` is not sqlglot's default
+    syntax, so a type is never left as text for the compiler's casts to re-read)."""
+    return text if isinstance(text, exp.DataType) else exp.DataType.build(text, dialect="spark")
+
+
+def _never_null(items) -> bool:
+    """A list expression that cannot be NULL: written out, or coalesced to one that is."""
+    if isinstance(items, exp.Cast):
+        items = items.this
+    if isinstance(items, exp.Coalesce):
+        return _never_null(items.expressions[-1])
+    return isinstance(items, exp.Array)
+
+
+def _literal_list(items) -> bool:
+    """A list written out in the query whose items are literals: it holds no NULL."""
+    return isinstance(items, exp.Array) and all(isinstance(i, exp.Literal) for i in items.expressions)
 
 
 DIALECTS = {"duckdb": Dialect(), "spark": SparkDialect()}
