@@ -121,6 +121,11 @@ class RecordSource:
         self.notes_shown = 0          # how many notes the caller has shown so far
         self._records, self._closer = records, closer
         self.count = 0
+        # for a reader that takes the input whole, in columns (the columnar engine): the
+        # text after any gzip (JSON Lines), or (ParquetFile, its columns that are fields,
+        # whether cells are text to convert) for Parquet; None for the other kinds
+        self.body: IO[bytes] | None = None
+        self.parquet: tuple | None = None
 
     def __iter__(self) -> Iterator[RawRecord]:
         last = "the start"
@@ -219,7 +224,10 @@ def _open(raw: IO[bytes], name: str, kind: str | None, gzipped: bool, record_typ
         first = next(records)   # the header is checked now, before any record is read
         return RecordSource(name, kind, raw, closer, _chain(first, records), notes)
     reader = _read_json(stream, notes, name) if kind == "json" else _read_jsonl(stream)
-    return RecordSource(name, kind, raw, closer, reader, notes)
+    source = RecordSource(name, kind, raw, closer, reader, notes)
+    if kind == "jsonl":
+        source.body = stream
+    return source
 
 
 _KIND_NAMES = {"jsonl": "JSON Lines", "json": "JSON", "csv": "CSV", "tsv": "TSV", "parquet": "Parquet"}
@@ -330,24 +338,33 @@ def _read_jsonl(stream: IO[bytes]) -> Iterator[RawRecord]:
         if not raw:
             return
         line_no += 1
-        if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
         if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
             while raw and not raw.endswith(b"\n"):  # skip the rest of an over-long line
                 raw = stream.readline(MAX_LINE + 1)
             yield RawRecord(f"line {line_no}", read_error=f"line longer than {MAX_LINE} bytes")
             continue
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            yield RawRecord(f"line {line_no}", read_error=f"not UTF-8 text ({error.reason})")
-            continue
-        if not line.strip():
-            continue
-        try:
-            yield RawRecord(f"line {line_no}", data=strict_json(line))
-        except (ValueError, RecursionError) as error:
-            yield RawRecord(f"line {line_no}", read_error=f"not valid JSON: {json_message(error)}")
+        record = jsonl_record(raw, line_no)
+        if record is not None:
+            yield record
+
+
+def jsonl_record(raw: bytes, line_no: int) -> RawRecord | None:
+    """The record on one line of JSON Lines (its bytes, with or without the "\n"); None
+    for a blank line."""
+    if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if len(raw.rstrip(b"\n")) > MAX_LINE:
+        return RawRecord(f"line {line_no}", read_error=f"line longer than {MAX_LINE} bytes")
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return RawRecord(f"line {line_no}", read_error=f"not UTF-8 text ({error.reason})")
+    if not line.strip():
+        return None
+    try:
+        return RawRecord(f"line {line_no}", data=strict_json(line))
+    except (ValueError, RecursionError) as error:
+        return RawRecord(f"line {line_no}", read_error=f"not valid JSON: {json_message(error)}")
 
 
 def json_message(error: Exception) -> str:
@@ -477,8 +494,10 @@ def _open_parquet(stream: IO[bytes], name: str, record_type, notes: list, closer
         # a column of strings for a field that is not text (lists as JSON, as in a CSV)
         from_text = any(pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type)
                         for c in columns if not is_text_type(T.strip(record_type.fields[c])))
-    return RecordSource(name, "parquet", source, closer,
-                        _read_parquet(parquet, columns, from_text, name), notes)
+    opened = RecordSource(name, "parquet", source, closer,
+                          _read_parquet(parquet, columns, from_text, name), notes)
+    opened.parquet = (parquet, columns, from_text)
+    return opened
 
 
 def is_text_type(type_: T.Type) -> bool:
@@ -498,6 +517,13 @@ def _read_parquet(parquet, columns: list[str], from_text: bool, name: str) -> It
     except (pa.ArrowException, ValueError) as error:
         yield RawRecord(f"row {row_no + 1}",
                         read_error=f"the rest of {name} could not be read ({error})")
+
+
+def parquet_row(batch, index: int, row_no: int) -> RawRecord:
+    """Row `index` of a batch of Parquet columns (fields only) as the reader gives it."""
+    import pyarrow as pa
+
+    return RawRecord(f"row {row_no}", data=_as_json(pa, batch.slice(index, 1)).to_pylist()[0])
 
 
 def _as_json(pa, batch):

@@ -51,6 +51,8 @@ class JsonWriter:
     def __init__(self, out: IO[str], fmt: str, keep: tuple[str, ...] = (), trace: bool = False) -> None:
         self.out, self.fmt, self.keep, self.trace = out, fmt, keep, trace
         self.first = True
+        # the columnar engine writes JSON Lines rows itself (backends/sql/output.py)
+        self.columnar_format = "jsonl" if fmt == "jsonl" and not keep and not trace else None
         if fmt == "json":
             out.write("[")
 
@@ -79,6 +81,10 @@ class JsonWriter:
                 row["trace"] = [step.to_json() for step in decision.trace]
             self._emit(row)
 
+    def bulk(self, rows) -> None:
+        """Rows the columnar engine wrote (an Arrow table with a `_line` column)."""
+        _write_lines(self.out, rows, self._emit)
+
     def invalid(self, invalid, data=None) -> None:
         row = invalid.to_json()
         if self.keep:
@@ -89,6 +95,19 @@ class JsonWriter:
         if self.fmt == "json":
             self.out.write("\n]\n")
         self.out.flush()
+
+
+def _write_lines(out: IO[str], rows, emit=None) -> None:
+    lines = rows.column("_line").to_pylist()
+    if not lines:
+        return
+    try:
+        out.write("\n".join(lines) + "\n")
+    except UnicodeEncodeError:    # JSON to an output that is not UTF-8: escaped, as Python writes
+        if emit is None:
+            raise
+        for line in lines:
+            emit(json.loads(line))
 
 
 def csv_cell(value) -> str:
@@ -113,6 +132,11 @@ class CsvWriter:
         self.header = (list(DECISION_FIELDS) + ["assumed"] + list(keep) + (["trace"] if trace else [])
                        + ["error_code", "error_field", "error_message"])
         self._row(self.header)
+        self.columnar_format = "csv" if not keep and not trace else None
+
+    def bulk(self, rows) -> None:
+        """Rows the columnar engine wrote (an Arrow table with a `_line` column)."""
+        _write_lines(self.out, rows)
 
     def _row(self, cells: list[str]) -> None:
         try:
@@ -168,6 +192,16 @@ class ParquetWriter:
         self.schema = pa.schema(fields)
         self.writer = pq.ParquetWriter(path, self.schema)
         self.rows: list[dict] = []
+        self.columnar_format = "parquet" if not keep and not trace else None
+
+    def bulk(self, rows) -> None:
+        """Decisions the columnar engine made (an Arrow table with the decision columns)."""
+        self._flush()
+        if rows.num_rows:
+            pa = self.pa
+            columns = [rows.column(f.name) if f.name in rows.column_names else pa.nulls(rows.num_rows, f.type)
+                       for f in self.schema]
+            self.writer.write_table(pa.Table.from_arrays(columns, names=self.schema.names).cast(self.schema))
 
     def record(self, evaluated) -> None:
         kept = {name: convert(evaluated.value.get(name))

@@ -105,15 +105,26 @@ class DuckDBEngine:
             self._queries[key] = self.sql_program.sql(self.source(_TABLE, as_of, assume), pretty=False)
         return self._queries[key]
 
-    def prepared(self, as_of=None, assume=None) -> str:
-        """The name of the prepared query for this as-of date and assumption: planning a
+    def prepared(self, as_of=None, assume=None, wrap=None) -> str:
+        """The name of the prepared query for this as-of date and assumption (and output
+        wrapper: a function of the query's text, see output.formatted): planning a
         policy's query takes about a second, so it is planned once per run, not per batch."""
-        key = (as_of, assume)
+        key = (as_of, assume, wrap)
         if key not in self._prepared:
             name = f"_rulelang_q{len(self._prepared)}"
-            self.connection.execute(f"PREPARE {name} AS {self.query(as_of, assume)}")
+            query = self.query(as_of, assume)
+            self.connection.execute(f"PREPARE {name} AS {wrap(query) if wrap else query}")
             self._prepared[key] = name
         return self._prepared[key]
+
+    def decide_arrow(self, table, as_of=None, assume=None, wrap=None):
+        """The decision rows of a table of validated records (`_row` and a column per
+        field, of the types `arrow_type` gives), as an Arrow table: `wrap`'s columns."""
+        self.connection.register(_TABLE, table)
+        try:
+            return self.connection.sql(f"EXECUTE {self.prepared(as_of, assume, wrap)}").to_arrow_table()
+        finally:
+            self.connection.unregister(_TABLE)
 
     def decide_batch(self, records: list[dict], as_of=None, assume=None) -> list:
         """For each record, its Decisions, or the EvaluationError deciding it raises."""
@@ -138,38 +149,48 @@ class DuckDBEngine:
         finally:
             self.connection.unregister(_TABLE)
         out: list = [[] for _ in records]
-        suspect = set()
-        rows = result.column("_row").to_pylist()
-        flags = result.column("_suspect").to_pylist()
-        fields = zip(*(result.column(name).to_pylist() for name in DECISION_COLUMNS))
-        new, unestablished = tuple.__new__, Unestablished
-        for row, flagged, (case, agreement, as_of_, status, outcome, returns_to, exceptions, missing,
-                           unest, assumed) in zip(rows, flags, fields):
-            if flagged:
-                suspect.add(row)
-                continue
-            out[row].append(new(Decision, (
-                case, agreement, as_of_, status, outcome, returns_to, tuple(exceptions), tuple(missing),
-                tuple(unestablished(u["exception"], tuple(u["facts"])) for u in unest) if unest else (),
-                assumed, ())))
+        suspect = collect_decisions(result, out)
         for index in list(suspect) + in_python:
             out[index] = None
-        self._complete(records, out, as_of, assume)
+        complete_in_python(self, records, out, as_of, assume)
         return out
 
-    def _complete(self, records, out, as_of, assume) -> None:
-        """Decide in Python what SQL did not: suspect rows, and unsupported agreements."""
-        missing = [a.name for a in self.program.agreements if a.name in self.unsupported]
-        for index, decisions in enumerate(out):
-            try:
-                if decisions is None:
-                    out[index] = self.fallback(records[index], as_of, assume, None)
-                elif missing:
-                    extra = {d.agreement: d for d in self.fallback(records[index], as_of, assume, missing)}
-                    done = {d.agreement: d for d in decisions}
-                    out[index] = [extra.get(a.name) or done[a.name] for a in self.program.agreements]
-            except R.EvaluationError as error:   # the interpreter's error, for this record
-                out[index] = error
+
+def complete_in_python(engine, records: list, out: list, as_of, assume) -> None:
+    """Decide in Python what SQL did not: the records whose decisions are None in `out`
+    (suspect, or not representable in SQL), and the agreements SQL does not map."""
+    program = engine.program
+    missing = [a.name for a in program.agreements if a.name in engine.unsupported]
+    for index, decisions in enumerate(out):
+        try:
+            if decisions is None:
+                out[index] = engine.fallback(records[index], as_of, assume, None)
+            elif missing:
+                extra = {d.agreement: d for d in engine.fallback(records[index], as_of, assume, missing)}
+                done = {d.agreement: d for d in decisions}
+                out[index] = [extra.get(a.name) or done[a.name] for a in program.agreements]
+        except R.EvaluationError as error:   # the interpreter's error, for this record
+            out[index] = error
+
+
+def collect_decisions(result, out: list) -> set:
+    """The decisions of a result table (`_row`, `_suspect`, DECISION_COLUMNS) appended to
+    `out[_row]`, in order; the rows marked suspect returned (their decisions are not)."""
+    suspect = set()
+    rows = result.column("_row").to_pylist()
+    flags = result.column("_suspect").to_pylist()
+    fields = zip(*(result.column(name).to_pylist() for name in DECISION_COLUMNS))
+    new, unestablished = tuple.__new__, Unestablished
+    for row, flagged, (case, agreement, as_of, status, outcome, returns_to, exceptions, missing,
+                       unest, assumed) in zip(rows, flags, fields):
+        if flagged:
+            suspect.add(row)
+            continue
+        out[row].append(new(Decision, (
+            case, agreement, as_of, status, outcome, returns_to, tuple(exceptions), tuple(missing),
+            tuple(unestablished(u["exception"], tuple(u["facts"])) for u in unest) if unest else (),
+            assumed, ())))
+    return suspect
 
 
 def source_relation(program: ir.Program, table: str, as_of: _dt.date | None = None,

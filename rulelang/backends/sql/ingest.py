@@ -149,6 +149,17 @@ def jsonl_source(path: str) -> exp.Expression:
 def validated_jsonl(path: str, record_type: T.RecordType) -> str:
     """SQL: `_row` (the line number), `_raw`, `_ok`, and one typed column per field of
     the records of a JSON Lines file (blank lines left out, as the reader does)."""
+    raw = exp.column("_raw")
+    lines = exp.select(exp.alias_(exp.column("ordinality"), "_row"), raw).from_(
+        f"{jsonl_source(path).sql('duckdb')} WITH ORDINALITY").where(
+        exp.Not(this=exp.Paren(this=exp.Or(this=exp.Is(this=raw, expression=exp.Null()),
+                                           expression=exp.EQ(this=call("trim", raw), expression=_s(""))))))
+    return validated_lines(lines, record_type).sql("duckdb")
+
+
+def validated_lines(lines: exp.Expression, record_type: T.RecordType) -> exp.Select:
+    """`_row`, `_raw`, `_ok` and one typed column per field, from `lines`: a relation
+    of JSON Lines (`_row`, `_raw`: one line's text, not blank)."""
     fields = JsonFields(record_type)
     raw = exp.column("_raw")
     # json_type raises on text that is not JSON, and SQL's AND does not promise an order:
@@ -158,10 +169,6 @@ def validated_jsonl(path: str, record_type: T.RecordType) -> str:
         # a lone surrogate escape: the reader's message, not DuckDB's
         exp.Not(this=call("regexp_matches", raw, _s(r"\\[uU][dD][89a-fA-F]")))))], default=exp.false())
     paths = exp.Array(expressions=[_s(f'$."{name}"') for name in record_type.fields])
-    lines = exp.select(exp.alias_(exp.column("ordinality"), "_row"), raw).from_(
-        f"{jsonl_source(path).sql('duckdb')} WITH ORDINALITY").where(
-        exp.Not(this=exp.Paren(this=exp.Or(this=exp.Is(this=raw, expression=exp.Null()),
-                                           expression=exp.EQ(this=call("trim", raw), expression=_s(""))))))
     parsed = exp.select(exp.column("_row"), raw,
                         exp.alias_(exp.Case(ifs=[exp.If(this=valid, true=call("json_extract", raw, paths))]), "_l"),
                         exp.alias_(exp.Case(ifs=[exp.If(this=valid, true=call("json_keys", raw))]), "_k"),
@@ -173,4 +180,61 @@ def validated_jsonl(path: str, record_type: T.RecordType) -> str:
     columns = [exp.alias_(exp.Dot(this=exp.column("_rec"), expression=exp.to_identifier(name, quoted=True)),
                           name, quoted=True) for name in record_type.fields]
     return exp.select(exp.column("_row"), exp.column("_raw"), exp.column("_ok"), *columns).from_(
-        checked.subquery("_v")).sql("duckdb")
+        checked.subquery("_v"))
+
+
+def validated_columns(table: str, columns: dict, record_type: T.RecordType) -> exp.Select | None:
+    """`_row`, `_ok` and one typed column per field, from `table`: records in typed
+    columns (Parquet), `columns` naming each column's Arrow type. A column whose type
+    SQL checks directly (text, enum, country, date, bool, int and lists of those) is
+    checked so; any other is written to JSON and checked as JSON Lines are, which gives
+    the reader's values (dates as ISO text, lists and structs as arrays and objects).
+    None when a column holds text for a field that is not text (cells to convert, as
+    in a CSV): the Python reader's."""
+    import pyarrow as pa
+
+    json_fields = JsonFields(record_type)
+    values, oks = [], []
+    for name, field_type in record_type.fields.items():
+        column = exp.column(name, quoted=True)
+        present = exp.Not(this=exp.Is(this=column, expression=exp.Null()))
+        if name not in columns:
+            if not T.is_optional(field_type):
+                return None     # the header check refuses this input first
+            values.append(exp.alias_(exp.Null(), name, quoted=True))
+            continue
+        else:
+            arrow = columns[name]
+            t = T.strip(field_type)
+            if (pa.types.is_string(arrow) or pa.types.is_large_string(arrow)) and t != T.TEXT \
+                    and not (t in (T.DATE, T.COUNTRY) or isinstance(t, T.EnumType)):
+                return None
+            value, ok = _typed_column(column, arrow, t, json_fields)
+        values.append(exp.alias_(exp.Case(ifs=[exp.If(this=present, true=value)]), name, quoted=True))
+        oks.append(exp.Paren(this=exp.Or(this=exp.Not(this=present), expression=exp.Paren(this=ok)))
+                   if T.is_optional(field_type) else _all(present, ok))
+    ok = exp.Coalesce(this=_all(*oks), expressions=[exp.false()])
+    return exp.select(exp.column("_row"), exp.alias_(ok, "_ok"), *values).from_(table)
+
+
+def _typed_column(column, arrow, t: T.Type, json_fields: "JsonFields"):
+    """(value, ok) for a present value of a typed column."""
+    import pyarrow as pa
+
+    text = pa.types.is_string(arrow) or pa.types.is_large_string(arrow)
+    if t == T.TEXT and text:
+        return column, exp.LTE(this=call("length", column), expression=_n(MAX_TEXT))
+    if t == T.COUNTRY and text:
+        return column, exp.In(this=column, expressions=[_s(c) for c in json_fields.codes])
+    if isinstance(t, T.EnumType) and text:
+        return column, exp.In(this=column, expressions=[_s(m) for m in t.members])
+    if t == T.DATE and pa.types.is_date(arrow):
+        return column, exp.Between(this=call("year", column), low=_n(1), high=_n(9999))
+    if t == T.BOOL and pa.types.is_boolean(arrow):
+        return column, exp.true()
+    if t == T.INT and pa.types.is_integer(arrow):
+        return exp.cast(column, "BIGINT"), exp.LTE(this=call("abs", exp.cast(column, "HUGEINT")),
+                                                   expression=_n(MAX_INT))
+    # anything else as the JSON the Python reader would see (a float, a decimal, a
+    # timestamp, text for a date: refused by the JSON checks, so left to Python)
+    return json_fields.value(call("to_json", column), t)

@@ -25,8 +25,9 @@ from decimal import Decimal
 from sqlglot import exp
 
 from rulelang import runtime as R
-from rulelang.backends.sql.compile import DECISION_COLUMNS, SqlProgram, compile_sql
-from rulelang.backends.sql.duckdb import _NotRepresentable, _decision, arrow_type, to_arrow_value
+from rulelang.backends.sql.compile import SqlProgram, compile_sql
+from rulelang.backends.sql.duckdb import (_NotRepresentable, arrow_type, collect_decisions, complete_in_python,
+                                          to_arrow_value)
 from rulelang.core import ir
 from rulelang.semantics import types as T
 
@@ -230,31 +231,11 @@ class SparkEngine:
         suspect, in_python = set(), []
         if records:
             frame, in_python = self.records_frame(records)
-            result = self.decide_table(frame, as_of, assume).toArrow()
-            columns = {name: result.column(name).to_pylist() for name in ("_row", "_suspect") + DECISION_COLUMNS}
-            for k, row in enumerate(columns["_row"]):
-                if columns["_suspect"][k]:
-                    suspect.add(row)
-                    continue
-                out[row].append(_decision({name: columns[name][k] for name in DECISION_COLUMNS}))
+            suspect = collect_decisions(self.decide_table(frame, as_of, assume).toArrow(), out)
         for index in list(suspect) + in_python:
             out[index] = None
-        self._complete(records, out, as_of, assume)
+        complete_in_python(self, records, out, as_of, assume)
         return out
-
-    def _complete(self, records, out, as_of, assume) -> None:
-        """Decide in Python what SQL did not: suspect rows, and unsupported agreements."""
-        missing = [a.name for a in self.program.agreements if a.name in self.unsupported]
-        for index, decisions in enumerate(out):
-            try:
-                if decisions is None:
-                    out[index] = self.fallback(records[index], as_of, assume, None)
-                elif missing:
-                    extra = {d.agreement: d for d in self.fallback(records[index], as_of, assume, missing)}
-                    done = {d.agreement: d for d in decisions}
-                    out[index] = [extra.get(a.name) or done[a.name] for a in self.program.agreements]
-            except R.EvaluationError as error:   # the interpreter's error, for this record
-                out[index] = error
 
 
 def _holds_set(t: T.Type) -> bool:

@@ -8,6 +8,10 @@ about the run (a record's errors, a warning, progress) it learns through
 
 Repeated warnings are collapsed: `RunStats.warnings` holds each distinct
 warning once, with how many records gave it and the first of them.
+
+On the columnar engine, a run whose input and output DuckDB can read and write
+itself goes from file to file in SQL (columnar.py); any other run decides in
+batches of records read and validated here.
 """
 
 from __future__ import annotations
@@ -78,7 +82,8 @@ class RunStats:
 class Events:
     """What the command line hears about a run while it goes."""
     invalid: Callable[[InvalidRecord], None] = lambda invalid: None
-    advance: Callable[[], None] = lambda: None
+    advance: Callable[[], None] = lambda: None          # one more record read
+    advanced: Callable[[int], None] = lambda count: None  # so many records read at once
 
 
 def select(decisions: Iterable, options: Options) -> list:
@@ -92,10 +97,17 @@ def run(policy: Policy, source: RecordSource, sink, options: Options = Options()
     """Decide every record of `source` and hand each to `sink`, in input order. On the
     columnar engine records are read and validated one at a time, as always, and
     decided in batches (traces come from the interpreter, record by record)."""
-    record_type = policy.program.input_type
+    from rulelang.batch import columnar
+
     stats = RunStats()
+    whole = columnar.plan(policy, source, sink, options)
+    if whole is not None:
+        whole.run(stats, events)
+        sink.close()
+        return stats
+    record_type = policy.program.input_type
     batch: list = []
-    decide = _decide_batch if options.engine == "duckdb" and not options.trace else _decide_one
+    decide = _decide_batch if options.engine == "duckdb" and not options.trace else decide_one
     for raw in source:
         events.advance()
         if options.case is not None:
@@ -104,23 +116,27 @@ def run(policy: Policy, source: RecordSource, sink, options: Options = Options()
             stats.found_case = True
         stats.records += 1
         checked = validate(raw, record_type)
-        for message in getattr(checked, "warnings", ()):
-            seen = stats.warnings.get(message)
-            if seen is None:
-                stats.warnings[message] = RepeatedWarning(message, 1, checked.case, checked.position)
-            else:
-                seen.count += 1
+        count_warnings(stats, checked)
         batch.append((raw, checked))
-        if decide is _decide_one or len(batch) >= options.batch_size:
-            _deliver(policy, batch, decide, sink, options, events, stats)
+        if decide is decide_one or len(batch) >= options.batch_size:
+            deliver(policy, batch, decide, sink, options, events, stats)
         if options.case is not None or (options.limit is not None and stats.records >= options.limit):
             break
-    _deliver(policy, batch, decide, sink, options, events, stats)
+    deliver(policy, batch, decide, sink, options, events, stats)
     sink.close()
     return stats
 
 
-def _deliver(policy, batch: list, decide, sink, options, events, stats) -> None:
+def count_warnings(stats: RunStats, checked) -> None:
+    for message in getattr(checked, "warnings", ()):
+        seen = stats.warnings.get(message)
+        if seen is None:
+            stats.warnings[message] = RepeatedWarning(message, 1, checked.case, checked.position)
+        else:
+            seen.count += 1
+
+
+def deliver(policy, batch: list, decide, sink, options, events, stats) -> None:
     """Decide a batch of (raw, checked) records and hand them to the sink, in order."""
     if not batch:
         return
@@ -140,7 +156,7 @@ def _deliver(policy, batch: list, decide, sink, options, events, stats) -> None:
     batch.clear()
 
 
-def _decide_one(policy: Policy, values: list, options: Options) -> list:
+def decide_one(policy: Policy, values: list, options: Options) -> list:
     out = []
     for value in values:
         try:

@@ -1,0 +1,330 @@
+"""A run from file to file on DuckDB: records read in columns, checked, decided and
+written by SQL, batch by batch, with no record becoming a Python object.
+
+`plan(policy, source, sink, options)` says whether a run can go this way: the
+columnar engine, a JSON Lines or Parquet input, a JSON Lines, CSV, Parquet or
+summary output, no traces, no `--keep`, no `--case`. Then, per batch:
+
+1. the input's rows go to DuckDB as an Arrow table (JSON Lines: each line's text
+   and its line number; Parquet: its columns and row numbers);
+2. SQL checks every field (backends/sql/ingest.py) and says which rows it is
+   certain the Python validator accepts with the same values (`_ok`);
+3. the compiled policy decides those rows and formats their decisions
+   (backends/sql/output.py), in input order;
+4. every other row — invalid, one SQL might decide otherwise than the interpreter
+   (`_suspect`), or one DuckDB would write otherwise than Python (`_fix`) — is
+   read, checked, decided and written by the Python path, in its place.
+
+So the output is the Python engine's, byte for byte (tests/test_columnar.py),
+and memory holds one batch.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+from rulelang.api import Policy
+from rulelang.records import RawRecord, validate
+from rulelang.records.read import MAX_LINE, jsonl_record, parquet_row
+
+_STREAM = "_rulelang_stream"    # the input's batches, as DuckDB reads them
+_CASES = "_rulelang_cases"      # the checked records: the relation the compiled query reads
+_BLOCK = 1 << 22                # bytes of JSON Lines read at a time
+_ROWS = 65_536                  # decision rows handed back at a time
+
+
+def plan(policy: Policy, source, sink, options) -> "ColumnarRun | None":
+    fmt = getattr(sink, "columnar_format", None)
+    if (options.engine != "duckdb" or options.trace or options.case is not None
+            or options.limit is not None or fmt is None):
+        return None
+    engine = policy.columnar
+    if engine.unsupported:
+        return None
+    if source.kind == "jsonl" and source.body is not None:
+        return ColumnarRun(policy, source, sink, options, fmt, _JsonLines(source, policy, options))
+    if source.kind == "parquet" and source.parquet is not None:
+        reader = _Parquet.open(source, policy, options)
+        if reader is not None:
+            return ColumnarRun(policy, source, sink, options, fmt, reader)
+    return None
+
+
+class ColumnarRun:
+    """One query for the whole run: DuckDB pulls the input's batches from the reader
+    (a Python generator behind an Arrow stream), checks, decides and formats them,
+    and hands back decision rows in input order; Python writes them, and decides and
+    writes in place the records SQL leaves to it."""
+
+    def __init__(self, policy: Policy, source, sink, options, fmt: str, reader) -> None:
+        self.policy, self.source, self.sink, self.options = policy, source, sink, options
+        self.reader, self.fmt = reader, fmt
+        self.engine = policy.columnar
+
+    def query(self) -> str:
+        from rulelang.backends.sql.output import formatted
+
+        options = self.options
+        first = self.engine.sql_program.agreements[0].name
+        return formatted(self.engine.query(options.as_of, options.assume), self.fmt, options.outcomes,
+                         options.agreements, options.hide_not_in_force, marker=first)
+
+    def run(self, stats, events) -> None:
+        import pyarrow as pa
+
+        connection = self.engine.connection
+        stream = pa.RecordBatchReader.from_batches(self.reader.schema, self.reader.batches())
+        connection.register(_STREAM, stream)
+        connection.execute(f"CREATE OR REPLACE TEMP VIEW {_CASES} AS {self.reader.validation_sql(_STREAM)}")
+        try:
+            done = 0
+            for rows in connection.sql(self.query()).to_arrow_reader(_ROWS):
+                self._deliver(rows, stats, events)
+                read = self.reader.records - done
+                done += read
+                events.advanced(read)
+            self._flush_unread(None, stats, events)
+        finally:
+            connection.execute(f"DROP VIEW IF EXISTS {_CASES}")
+            connection.unregister(_STREAM)
+        stats.records += self.reader.records
+
+    def _deliver(self, rows, stats, events) -> None:
+        """Write a batch of decision rows; records marked `_special` (one row each) are
+        decided and written by Python in their place, and so are the records the
+        reader kept from SQL (undecodable lines) that come before the batch's last row."""
+        import pyarrow.compute as pc
+
+        special = rows.column("_special")
+        order = rows.column("_row")
+        if not pc.any(special).as_py() and not self._unread_before(order):
+            self.sink.bulk(rows)
+            return
+        marked = pc.indices_nonzero(special).to_pylist()
+        numbers = order.to_pylist()
+        start = 0
+        for index in marked + [rows.num_rows]:
+            end = index
+            if end > start:
+                self._flush_unread(numbers[start], stats, events)
+                self._bulk_until_unread(rows, numbers, start, end, stats, events)
+            if index < rows.num_rows:
+                self._flush_unread(numbers[index], stats, events)
+                self._in_python(self.reader.raw(numbers[index]), stats, events)
+            start = index + 1
+        self.reader.forget_before(numbers[-1] if numbers else None)
+
+    def _bulk_until_unread(self, rows, numbers, start, end, stats, events) -> None:
+        """Rows start..end, with any record the reader kept from SQL written in between."""
+        while start < end:
+            nxt = self.reader.next_unread()
+            if nxt is None or nxt > numbers[end - 1]:
+                self.sink.bulk(rows.slice(start, end - start))
+                return
+            cut = bisect_left(numbers, nxt, start, end)
+            if cut > start:
+                self.sink.bulk(rows.slice(start, cut - start))
+            self._flush_unread(nxt + 1, stats, events)
+            start = cut
+
+    def _unread_before(self, order) -> bool:
+        nxt = self.reader.next_unread()
+        return nxt is not None and len(order) > 0 and nxt <= order[-1].as_py()
+
+    def _flush_unread(self, before: int | None, stats, events) -> None:
+        """Records the reader kept from SQL with a row number below `before` (all: None)."""
+        while (nxt := self.reader.next_unread()) is not None and (before is None or nxt < before):
+            self._in_python(self.reader.take_unread(), stats, events)
+
+    def _in_python(self, raw: RawRecord, stats, events) -> None:
+        from rulelang.batch import count_warnings, decide_one, deliver
+
+        checked = validate(raw, self.policy.program.input_type)
+        count_warnings(stats, checked)
+        deliver(self.policy, [(raw, checked)], decide_one, self.sink, self.options, events, stats)
+
+
+def _typed(record_type, validated: str) -> str:
+    """The checked relation as the compiled query reads it: each field cast to its
+    type, and `_row` negative for a row SQL does not take as valid."""
+    from rulelang.backends.sql.dialects import DIALECTS
+
+    sql_type = DIALECTS["duckdb"].sql_type
+    columns = ", ".join(f'CAST("{name}" AS {sql_type(t)}) AS "{name}"'
+                        for name, t in record_type.fields.items())
+    return f"SELECT CASE WHEN _ok THEN _row ELSE -_row END AS _row, {columns} FROM ({validated}) AS _checked"
+
+
+class _Reader:
+    """What a run needs of its input besides the stream DuckDB reads: the raw record of
+    any row SQL leaves to Python, and the records that never reach SQL (`unread`: a
+    line that is not UTF-8, or too long), in row order. The stream runs ahead of the
+    decisions by a few batches, so batches are kept until the decisions pass them."""
+
+    def __init__(self, name: str) -> None:
+        from collections import deque
+
+        self.name = name
+        self.records = 0                  # records read so far
+        self.kept: deque = deque()        # (first row, last row, the rows as read)
+        self.unread: deque = deque()      # (row, RawRecord), in row order
+
+    def next_unread(self) -> int | None:
+        return self.unread[0][0] if self.unread else None
+
+    def take_unread(self) -> RawRecord:
+        return self.unread.popleft()[1]
+
+    def forget_before(self, row: int | None) -> None:
+        while self.kept and row is not None and self.kept[0][1] < row:
+            self.kept.popleft()
+
+    def raw(self, row: int) -> RawRecord:
+        for first, last, rows in self.kept:
+            if first <= row <= last:
+                return self.raw_of(rows, first, row)
+        raise LookupError(f"row {row} is no longer held")   # a bug: decisions come in row order
+
+    def raw_of(self, rows, first: int, row: int) -> RawRecord:
+        raise NotImplementedError
+
+
+class _JsonLines(_Reader):
+    """JSON Lines in blocks: each line's text with its line number (blank lines left
+    out, as the Python reader leaves them)."""
+
+    def __init__(self, source, policy: Policy, options) -> None:
+        import pyarrow as pa
+
+        super().__init__(source.name)
+        self.body, self.record_type = source.body, policy.program.input_type
+        self.schema = pa.schema([("_row", pa.int64()), ("_raw", pa.string())])
+
+    def validation_sql(self, stream: str) -> str:
+        from sqlglot import exp
+
+        from rulelang.backends.sql.ingest import validated_lines
+
+        lines = exp.select(exp.column("_row"), exp.column("_raw")).from_(stream)
+        return _typed(self.record_type, validated_lines(lines, self.record_type).sql("duckdb"))
+
+    def raw_of(self, lines, first: int, row: int) -> RawRecord:
+        return jsonl_record(lines[row - first].encode("utf-8"), row)
+
+    def batches(self):
+        import pyarrow as pa
+
+        line_no = 0
+        for chunk in self._chunks():
+            lines, special = self._lines(chunk, line_no)
+            first = line_no + 1
+            line_no += len(lines)
+            numbers = [n for n, line in enumerate(lines, first) if n not in special and line.strip()]
+            self.unread.extend(sorted(special.items()))
+            self.records += len(numbers) + len(special)
+            self.kept.append((first, line_no, lines))
+            if numbers:
+                texts = [lines[n - first] for n in numbers]
+                yield pa.record_batch([pa.array(numbers, pa.int64()), pa.array(texts, pa.string())],
+                                      schema=self.schema)
+
+    def _chunks(self):
+        """The input in pieces of whole lines (without their last "\n"); a line too long
+        to hold is cut after MAX_LINE + 1 bytes (the reader then says it is too long)."""
+        tail, first = b"", True
+        while True:
+            block = self.body.read(_BLOCK)
+            data = tail + block
+            if first and data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]
+            first = False
+            if not block:
+                if data:
+                    yield data
+                return
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                if len(data) > MAX_LINE:
+                    yield data[:MAX_LINE + 1]
+                    tail = self._skip_rest_of_line()
+                else:
+                    tail = data
+                continue
+            yield data[:cut]
+            tail = data[cut + 1:]
+
+    def _skip_rest_of_line(self) -> bytes:
+        while True:
+            block = self.body.read(_BLOCK)
+            if not block:
+                return b""
+            cut = block.find(b"\n")
+            if cut >= 0:
+                return block[cut + 1:]
+
+    def _lines(self, chunk: bytes, line_no: int) -> tuple[list, dict]:
+        """The lines of a chunk as text, and the RawRecords of those that are not text
+        or too long (their place in the list is left blank)."""
+        try:
+            lines = chunk.decode("utf-8").split("\n")
+            if not any(len(line) > MAX_LINE // 4 for line in lines):
+                return lines, {}
+        except UnicodeDecodeError:
+            lines = chunk.split(b"\n")
+        special = {}
+        for index, line in enumerate(lines):
+            raw = line if isinstance(line, bytes) else line.encode("utf-8")
+            if isinstance(line, bytes) or len(raw) > MAX_LINE:
+                record = jsonl_record(raw, line_no + index + 1)
+                if record is not None:
+                    special[line_no + index + 1] = record
+                lines[index] = ""
+        return lines, special
+
+
+class _Parquet(_Reader):
+    """A Parquet file in batches of rows: its typed columns, checked in SQL."""
+
+    def __init__(self, source, record_type, size: int) -> None:
+        import pyarrow as pa
+
+        super().__init__(source.name)
+        self.parquet, self.columns, _ = source.parquet
+        self.record_type, self.size = record_type, size
+        file_schema = self.parquet.schema_arrow
+        self.schema = pa.schema([("_row", pa.int64())] + [file_schema.field(c) for c in self.columns])
+
+    @classmethod
+    def open(cls, source, policy: Policy, options) -> "_Parquet | None":
+        from rulelang.backends.sql.ingest import validated_columns
+
+        parquet, columns, from_text = source.parquet
+        record_type = policy.program.input_type
+        types = {c: parquet.schema_arrow.field(c).type for c in columns}
+        if from_text or validated_columns("t", types, record_type) is None:
+            return None
+        return cls(source, record_type, options.batch_size)
+
+    def validation_sql(self, stream: str) -> str:
+        from rulelang.backends.sql.ingest import validated_columns
+
+        types = {c: self.schema.field(c).type for c in self.columns}
+        return _typed(self.record_type, validated_columns(stream, types, self.record_type).sql("duckdb"))
+
+    def raw_of(self, batch, first: int, row: int) -> RawRecord:
+        return parquet_row(batch, row - first, row)
+
+    def batches(self):
+        import pyarrow as pa
+
+        try:
+            for batch in self.parquet.iter_batches(batch_size=self.size, columns=self.columns):
+                first = self.records + 1
+                self.records += batch.num_rows
+                self.kept.append((first, self.records, batch))
+                rows = pa.array(range(first, self.records + 1), pa.int64())
+                yield pa.RecordBatch.from_arrays([rows, *batch.columns], schema=self.schema)
+        except (pa.ArrowException, ValueError) as error:   # a damaged file: as the Python reader says
+            self.records += 1
+            self.unread.append((self.records, RawRecord(
+                f"row {self.records}", read_error=f"the rest of {self.name} could not be read ({error})")))
