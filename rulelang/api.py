@@ -80,6 +80,7 @@ class Policy:
         self.warnings = warnings
         self._compiled = None
         self._columnar = None
+        self._spark = None
 
     @property
     def agreements(self) -> list[str]:
@@ -146,6 +147,16 @@ class Policy:
             self._columnar = DuckDBEngine(self.program, self.compiled.decide if self.compiled
                                           else self._interpreted)
         return self._columnar
+
+    def on_spark(self, master: str = "local[*]"):
+        """The policy compiled to Spark SQL, on a Spark session at `master` (made on
+        first use; needs the `spark` extra and Java 17)."""
+        if self._spark is None or self._spark[0] != master:
+            from rulelang.backends.sql.spark import SparkEngine, spark_session
+
+            fallback = self.compiled.decide if self.compiled else self._interpreted
+            self._spark = (master, SparkEngine(self.program, fallback, spark_session(master)))
+        return self._spark[1]
 
     def _interpreted(self, value, as_of, assume, agreements):
         from rulelang.interpret import Evaluation

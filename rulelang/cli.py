@@ -154,12 +154,16 @@ def _names(ctx, param, value):
 @click.option("--input-format", type=click.Choice(KINDS), default=None,
               help="Format of CASES (default: from its extension, or from its first line for `-` "
               "and unknown extensions).")
-@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python",
+@click.option("--engine", type=click.Choice(["python", "duckdb", "spark"]), default="python",
               help="Where decisions are computed: python, the rules compiled to Python, record by "
-              "record (the default: the fastest end to end today), or duckdb, the rules as one SQL "
-              "query run in batches (the same decisions; see docs/engines.md for when it pays).")
+              "record (the default: the fastest for a few thousand records); duckdb, the rules as "
+              "one SQL query (from file to file for JSON Lines and Parquet: the fastest for large "
+              "inputs); spark, the same SQL on Apache Spark (the spark extra). The decisions are the "
+              "same; see docs/engines.md.")
+@click.option("--spark-master", default="local[*]", show_default=True,
+              help="With --engine spark: the Spark master URL (local[*]: this machine's cores).")
 def run(policy, cases, fmt, out, as_of, assume, explain, agreements, outcomes, hide_not_in_force, keep,
-        case_id, group_by, summary_format, input_format, engine) -> None:
+        case_id, group_by, summary_format, input_format, engine, spark_master) -> None:
     """Evaluate every case in CASES against every agreement in POLICY."""
     from rulelang.api import Policy
     from rulelang.batch import Options
@@ -172,10 +176,12 @@ def run(policy, cases, fmt, out, as_of, assume, explain, agreements, outcomes, h
         raise click.UsageError("--group-by is for --format summary (and `rulelang report`)")
     if fmt == "parquet":
         _require("pyarrow.parquet", "writing Parquet needs pyarrow", "parquet")
+    if engine == "spark":
+        _require("pyspark", "the Spark engine needs pyspark (and Java 17)", "spark")
     options = Options(as_of=as_of, assume=assume, agreements=_choose(program, agreements),
                       trace=explain and fmt not in ("summary",),
                       outcomes=_outcomes(outcomes), hide_not_in_force=hide_not_in_force, case=case_id,
-                      engine=engine)
+                      engine=engine, spark_master=spark_master)
     keep = _keep(keep or (), record_type)
     grouping = _grouping(group_by or (), record_type)
     source = _open_cases(cases, input_format, record_type)
@@ -326,8 +332,9 @@ def _run(policy, source, sink, options):
         for line in lines[1:]:
             click.echo(line, err=True)
 
-    with source, _progress(source) as advance:
-        return run(policy, source, sink, options, Events(invalid=invalid, advance=advance))
+    with source, _progress(source) as bar:
+        return run(policy, source, sink, options,
+                   Events(invalid=invalid, advance=bar.advance, advanced=bar.advanced))
 
 
 def _print_warnings(stats) -> None:
@@ -374,16 +381,22 @@ class _progress:
             self.bar = Progress(transient=True, console=None, redirect_stdout=False)
             self.task = self.bar.add_task(f"deciding {source.name}", total=size)
 
-    def __enter__(self):
-        if self.bar is None:
-            return lambda: None
-        self.bar.start()
+    def __enter__(self) -> "_progress":
+        if self.bar is not None:
+            self.bar.start()
+        return self
 
-        def advance() -> None:
+    def advance(self) -> None:
+        """One more record read."""
+        if self.bar is not None:
             self.count += 1
             if self.count % 500 == 0:
                 self.bar.update(self.task, completed=self.source.position())
-        return advance
+
+    def advanced(self, count: int) -> None:
+        """So many records read at once (the columnar engine, batch by batch)."""
+        if self.bar is not None:
+            self.bar.update(self.task, completed=self.source.position())
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:

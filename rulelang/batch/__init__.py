@@ -38,7 +38,8 @@ class Options:
     hide_not_in_force: bool = False
     case: str | None = None                     # only the record with this id (the first one)
     limit: int | None = None                    # stop after this many records
-    engine: str = "python"                      # "python" (record by record) or "duckdb" (in batches)
+    engine: str = "python"                      # "python" (record by record), "duckdb" or "spark"
+    spark_master: str = "local[*]"              # where the Spark engine runs
     batch_size: int = 10_000                    # records per batch on the columnar engine
 
 
@@ -107,7 +108,7 @@ def run(policy: Policy, source: RecordSource, sink, options: Options = Options()
         return stats
     record_type = policy.program.input_type
     batch: list = []
-    decide = _decide_batch if options.engine == "duckdb" and not options.trace else decide_one
+    decide = _decide_batch if options.engine in ("duckdb", "spark") and not options.trace else decide_one
     for raw in source:
         events.advance()
         if options.case is not None:
@@ -168,12 +169,14 @@ def decide_one(policy: Policy, values: list, options: Options) -> list:
 
 
 def _decide_batch(policy: Policy, values: list, options: Options) -> list:
-    """Decisions of a batch on the columnar engine (DuckDB); an error as the API raises it."""
+    """Decisions of a batch on a columnar engine (DuckDB or Spark); an error as the API
+    raises it."""
     from rulelang.runtime import EvaluationError
 
     wanted = None if options.agreements is None else set(options.agreements)
+    engine = policy.on_spark(options.spark_master) if options.engine == "spark" else policy.columnar
     out = []
-    for result in policy.columnar.decide_batch(values, options.as_of, options.assume):
+    for result in engine.decide_batch(values, options.as_of, options.assume):
         if isinstance(result, EvaluationError):
             out.append(policy.runtime_error(result))
         else:
