@@ -92,7 +92,7 @@ def test_load_unknown_stdlib_name_raises():
 
 
 def test_load_rejects_non_text():
-    with pytest.raises(TypeError):
+    with pytest.raises(rulelang.ArgumentError, match="not int"):
         rulelang.load(42)
 
 

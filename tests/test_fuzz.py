@@ -360,8 +360,8 @@ def test_well_formed_programs_check_clean_and_evaluate(program, records):
     policy = rulelang.load(program)
     names = policy.agreements
     for record in records:
-        first = policy.evaluate(record)
-        second = policy.evaluate(record)
+        first = policy.evaluate(record, trace=True)
+        second = policy.evaluate(record, trace=True)
         assert [d.to_json() for d in first] == [d.to_json() for d in second]  # deterministic
         assert [d.agreement for d in first] == names
         for d in first:
@@ -376,7 +376,7 @@ def test_well_formed_programs_check_clean_and_evaluate(program, records):
     # evaluate_many takes the compiled path (no trace): the same decisions as the interpreter
     batch = list(policy.evaluate_many(records))
     assert [[d.to_json(trace=False) for d in ds] for ds in batch] == \
-        [[d.to_json(trace=False) for d in policy.evaluate(r)] for r in records]
+        [[d.to_json(trace=False) for d in policy.evaluate(r, trace=True)] for r in records]
 
 
 # ---- 3. mutations of the shipped rule files -----------------------------------------------------
@@ -527,7 +527,7 @@ def policy():
 def alone(policy, record):
     """What one record gets on its own: its decisions, or None when it is invalid."""
     try:
-        return [d.to_json(trace=False) for d in policy.evaluate(record)]
+        return [d.to_json(trace=False) for d in policy.evaluate(record, trace=True)]
     except (RecordError, RuleEvaluationError):
         return None
 
