@@ -15,9 +15,11 @@ import os
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from rulelang.diagnostics import Diagnostic, Diagnostics, Severity
+from rulelang.diagnostics import Diagnostic, Diagnostics, Severity, did_you_mean
 from rulelang.errors import (ArgumentError, ConflictError, RecordError, RuleEvaluationError,
                              RuleSourceError, RuleSyntaxError, RuleTypeError, UnknownNameError)
+from rulelang.records import InvalidRecord, RawRecord, ValidRecord, validate
+from rulelang.records.validate import fast_validator
 
 ASSUMPTIONS = ("in_force",)
 
@@ -100,9 +102,11 @@ def _require_sources(refs: list, specs: list[str]) -> None:
         if ref.path is None or _exists(str(ref.path)):
             continue
         if str(ref.path.parent) == str(stdlib_dir()):
+            hint = did_you_mean(ref.path.stem, stdlib_names())
             names = ", ".join(STDLIB_PREFIX + n for n in stdlib_names())
-            raise _source_error(f"no shipped rules named `{STDLIB_PREFIX}{ref.path.stem}`; there "
-                                f"are: {STDLIB_PREFIX}all, {names}")
+            raise _source_error(f"no shipped rules named `{STDLIB_PREFIX}{ref.path.stem}`"
+                                + (f" ({hint})" if hint else "")
+                                + f"; there are: {STDLIB_PREFIX}all, {names}")
         raise _source_error(f"no file or folder `{ref.name}`")
 
 
@@ -173,20 +177,20 @@ class Policy:
         field), ConflictError when exceptions conflict, ArgumentError for a bad argument."""
         options = self._options(as_of, assume, agreements)
         checked = self._checked(record, "record", strict)
-        if not hasattr(checked, "value"):
+        if type(checked) is not ValidRecord:
             raise RecordError.from_invalid(checked)
         return Decisions(self._decide_checked(checked.value, options, trace), checked.warnings)
 
     def evaluate_many(self, records: Iterable[dict], as_of=None, assume=None,
                       agreements: Iterable[str] | None = None, *, trace: bool = False,
-                      strict: bool = False) -> Iterator[Decisions | "InvalidRecord"]:
+                      strict: bool = False) -> Iterator[Decisions | InvalidRecord]:
         """For each record, in order: its Decisions, or an InvalidRecord (the batch goes
         on; a record that fails at run time is one too, coded RL0601/RL0602). Streams:
         records are read one at a time."""
         options = self._options(as_of, assume, agreements)
         for index, record in enumerate(records, 1):
             checked = self._checked(record, f"record {index}", strict)
-            if not hasattr(checked, "value"):
+            if type(checked) is not ValidRecord:
                 yield checked
                 continue
             try:
@@ -202,7 +206,7 @@ class Policy:
         rules = self._rules(names)
         as_of, assume, _ = self._options(as_of, assume, None)
         checked = self._checked(record, "record", False)
-        if not hasattr(checked, "value"):
+        if type(checked) is not ValidRecord:
             raise RecordError.from_invalid(checked)
         return self.values_of(checked.value, rules, as_of, assume)
 
@@ -212,21 +216,16 @@ class Policy:
         """A record (a RawRecord as read from a file, or a Python dict) as the engines
         read it: a ValidRecord, or an InvalidRecord with every error it has. Python
         values (dates, tuples, sets, Decimal) are read as their JSON equivalents."""
-        from rulelang.records import RawRecord, validate
-        from rulelang.records.validate import fast_validator
-
-        record_type = self._input_type()
         if self._validator is None:
-            self._validator = fast_validator(record_type)
-        raw = record if isinstance(record, RawRecord) else RawRecord(position, data=record)
-        checked = validate(raw, record_type, self._validator)
-        if hasattr(checked, "value") or raw.from_text:
+            self._validator = fast_validator(self._input_type())
+        raw = record if type(record) is RawRecord else RawRecord(position, data=record)
+        checked = validate(raw, self.program.input_type, self._validator)
+        if type(checked) is ValidRecord or raw.from_text:
             return checked
         return self._python_values(raw, checked)
 
     def _python_values(self, raw, checked):
         """A record the validator rejected, again with its Python values as JSON ones."""
-        from rulelang.records import InvalidRecord, RawRecord, validate
         from rulelang.records.python_values import json_shaped
 
         data, problems = json_shaped(raw.data, self.program.input_type)
@@ -239,9 +238,7 @@ class Policy:
 
     def _checked(self, record, position: str, strict: bool):
         checked = self.validate(record, position)
-        if strict and hasattr(checked, "value") and checked.warnings:
-            from rulelang.records import InvalidRecord
-
+        if strict and type(checked) is ValidRecord and checked.warnings:
             (first, *more) = checked.warnings
             return InvalidRecord(checked.case, checked.position, None, first, "RL0702",
                                  tuple((None, w) for w in more))
@@ -293,6 +290,18 @@ class Policy:
         """The core rules named (UnknownNameError lists the policy's); None: every one."""
         return self._rules(names)
 
+    def rules_read_by(self, agreements: Iterable[str] | None = None) -> list[str]:
+        """The names of the rules the agreements (default: all) read, directly or through
+        other definitions: what `rulelang explain` shows."""
+        chosen = self.program.agreements if agreements is None else self._select(agreements)
+        seen, stack = set(), list(chosen)
+        while stack:
+            for used in self.program.deps.get(stack.pop(), ()):
+                if used not in seen:
+                    seen.add(used)
+                    stack.append(used)
+        return [rule.name for rule in self.program.rules if rule in seen]
+
     @staticmethod
     def runtime_error(error) -> RuleEvaluationError:
         """An EvaluationError as the API raises it (ConflictError for RL0601)."""
@@ -302,8 +311,6 @@ class Policy:
     @staticmethod
     def invalid_record(checked, error: RuleEvaluationError):
         """A valid record whose evaluation failed, as the InvalidRecord a batch reports."""
-        from rulelang.records import InvalidRecord
-
         diagnostic = error.diagnostics[0] if error.diagnostics else None
         where = f" ({diagnostic.span.location()})" if diagnostic and diagnostic.span else ""
         return InvalidRecord(checked.case, checked.position, None, f"{error}{where}",
@@ -458,8 +465,6 @@ def _names(names, what: str) -> list[str]:
 
 
 def _unknown(kind: str, unknown: list[str], known: list[str]) -> str:
-    from rulelang.diagnostics import did_you_mean
-
     hint = did_you_mean(unknown[0], known)
     listed = ", ".join(known) if known else f"none: these rules have no {kind}"
     return (f"no {kind} named {', '.join(f'`{n}`' for n in unknown)}"

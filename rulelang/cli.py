@@ -480,7 +480,8 @@ def explain(policy, case, case_id, as_of, assume, agreements, input_format, rule
     record_type = _input_type(program, policy)
     options = Options(as_of=as_of, assume=assume, agreements=_choose(loaded, agreements), trace=True,
                       case=case_id, limit=1,
-                      rules=_rule_names(loaded, rules) or tuple(loaded.rules) or None)
+                      rules=_rule_names(loaded, rules) or tuple(loaded.rules_read_by(agreements))
+                      or None)
     source = _open_cases(case, input_format, record_type)
     taken = _First()
     stats = _run(loaded, source, taken, options)
