@@ -18,8 +18,10 @@ from typing import Iterable, Iterator
 from rulelang.diagnostics import Diagnostic, Diagnostics, Severity, did_you_mean
 from rulelang.errors import (ArgumentError, ConflictError, RecordError, RuleEvaluationError,
                              RuleSourceError, RuleSyntaxError, RuleTypeError, UnknownNameError)
+from rulelang.interpret import Evaluation
 from rulelang.records import InvalidRecord, RawRecord, ValidRecord, validate
 from rulelang.records.validate import fast_validator
+from rulelang.runtime import EvaluationError
 
 ASSUMPTIONS = ("in_force",)
 
@@ -132,11 +134,14 @@ class Decisions(list):
     """A record's decisions, one per agreement in the policy's order, and `warnings`:
     what the validator noticed and let pass (an unknown field, RL0702)."""
 
-    __slots__ = ("warnings",)
+    warnings: tuple[str, ...] = ()     # set on the instance only when there are some
 
-    def __init__(self, decisions=(), warnings: tuple[str, ...] = ()) -> None:
-        super().__init__(decisions)
-        self.warnings = warnings
+
+def _decisions(decisions: list, warnings: tuple[str, ...]) -> Decisions:
+    out = Decisions(decisions)
+    if warnings:
+        out.warnings = warnings
+    return out
 
 
 class Policy:
@@ -179,7 +184,7 @@ class Policy:
         checked = self._checked(record, "record", strict)
         if type(checked) is not ValidRecord:
             raise RecordError.from_invalid(checked)
-        return Decisions(self._decide_checked(checked.value, options, trace), checked.warnings)
+        return _decisions(self._decide_checked(checked.value, options, trace), checked.warnings)
 
     def evaluate_many(self, records: Iterable[dict], as_of=None, assume=None,
                       agreements: Iterable[str] | None = None, *, trace: bool = False,
@@ -188,15 +193,20 @@ class Policy:
         on; a record that fails at run time is one too, coded RL0601/RL0602). Streams:
         records are read one at a time."""
         options = self._options(as_of, assume, agreements)
+        decide = self._decider(options, trace)                  # chosen once for the stream
+        as_of, assume, names = options[0], options[1], _names_of(options[2])
+        check = self.validate if not strict else lambda record, at: self._checked(record, at, True)
         for index, record in enumerate(records, 1):
-            checked = self._checked(record, f"record {index}", strict)
+            checked = check(record, f"record {index}")
             if type(checked) is not ValidRecord:
                 yield checked
                 continue
             try:
-                yield Decisions(self._decide_checked(checked.value, options, trace), checked.warnings)
-            except RuleEvaluationError as error:
-                yield self.invalid_record(checked, error)
+                decisions = decide(checked.value, as_of, assume, names)
+            except EvaluationError as error:
+                yield self.invalid_record(checked, self.runtime_error(error))
+                continue
+            yield _decisions(decisions, checked.warnings)
 
     def rule_values(self, record: dict, names: Iterable[str] | None = None,
                     as_of: _dt.date | str | None = None, *, assume: str | None = None) -> dict:
@@ -259,26 +269,29 @@ class Policy:
         return self.decide(value, as_of=as_of, assume=assume, agreements=agreements, trace=trace)
 
     def _decide_checked(self, value: dict, options: tuple, trace: bool) -> list:
-        from rulelang.interpret import Evaluation
-        from rulelang.runtime import EvaluationError
-
         as_of, assume, chosen = options
         try:
-            if not trace and self.compiled is not None:
-                names = None if chosen is None else [a.name for a in chosen]
-                return self.compiled.decide(value, as_of, assume, names)
-            evaluation = Evaluation(self.program, value, as_of or value[self.program.as_of_field],
-                                    assume)
-            return [evaluation.decision(a) for a in (chosen or self.program.agreements)]
+            return self._decider(options, trace)(value, as_of, assume, _names_of(chosen))
         except EvaluationError as error:
             raise self.runtime_error(error) from None
+
+    def _decider(self, options: tuple, trace: bool):
+        """`decide(value, as_of, assume, names) -> decisions` for checked options: the
+        compiled program's, or (for traces, or when compiling failed) the interpreter's.
+        Raises EvaluationError."""
+        compiled = None if trace else self.compiled
+        if compiled is not None:
+            return compiled.decide
+        program, agreements = self.program, options[2] or self.program.agreements
+
+        def interpret(value: dict, as_of, assume, names) -> list:
+            evaluation = Evaluation(program, value, as_of or value[program.as_of_field], assume)
+            return [evaluation.decision(a) for a in agreements]
+        return interpret
 
     def values_of(self, value: dict, rules: list, as_of, assume) -> dict:
         """Rule values for a validated record (`rules` from `rule_names`), computed by
         the interpreter, the specification."""
-        from rulelang.interpret import Evaluation
-        from rulelang.runtime import EvaluationError
-
         evaluation = Evaluation(self.program, value, as_of or value[self.program.as_of_field],
                                 assume)
         try:
@@ -419,6 +432,10 @@ class Policy:
             raise ArgumentError(f"no engine {engine!r}: use 'duckdb' or 'python'")
         return decide_table(self, source, engine=engine, as_of=_as_of(as_of),
                             assume=_assume(assume), batch_size=batch_size)
+
+
+def _names_of(agreements: list | None) -> list[str] | None:
+    return None if agreements is None else [a.name for a in agreements]
 
 
 def _as_of(value) -> _dt.date | None:
