@@ -24,6 +24,7 @@ from rulelang.records.validate import fast_validator
 from rulelang.runtime import EvaluationError
 
 ASSUMPTIONS = ("in_force",)
+UNREADABLE = "RL0004"      # the diagnostic of a rule file that cannot be read
 
 
 def _refs(target):
@@ -84,6 +85,8 @@ def load_policy(refs: list, specs: list[str], import_roots=()) -> "Policy":
     diags = Diagnostics()
     program = build(refs, diags, [Path(r) for r in import_roots])
     if program is None:
+        if all(d.code == UNREADABLE for d in diags.errors):   # a file that cannot be read
+            raise RuleSourceError(_summary(diags, "source"), list(diags))
         if any(d.code < "RL0100" for d in diags.errors):
             raise RuleSyntaxError(_summary(diags, "syntax"), list(diags))
         raise RuleTypeError(_summary(diags, "type"), list(diags))
@@ -118,9 +121,7 @@ def _named(specs: list[str]) -> str:
 
 
 def _source_error(message: str, empty: bool = False) -> RuleSourceError:
-    error = RuleSourceError(message, [Diagnostic("RL0004", Severity.ERROR, message)])
-    error.empty = empty
-    return error
+    return RuleSourceError(message, [Diagnostic(UNREADABLE, Severity.ERROR, message)], empty)
 
 
 def _summary(diags: Diagnostics, kind: str) -> str:

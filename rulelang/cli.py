@@ -108,7 +108,7 @@ def _load_or_exit(specs):
     try:
         return load_policy(_refs(specs), list(specs))
     except RuleSourceError as error:
-        if getattr(error, "empty", False):
+        if error.empty:
             raise click.UsageError(str(error)) from None
         _print_diagnostics(error.diagnostics, "text")
     except (RuleSyntaxError, RuleTypeError) as error:

@@ -20,8 +20,13 @@ class RuleTypeError(RulelangError):
 
 
 class RuleSourceError(RulelangError):
-    """The rules cannot be found: a missing file or folder, an unknown `stdlib:` name,
-    or nothing to load at all (empty text, a folder without `.rules` files)."""
+    """The rules cannot be read: a missing or unreadable file or folder, an unknown
+    `stdlib:` name, or nothing to load at all (`empty`: empty text, a folder without
+    `.rules` files)."""
+
+    def __init__(self, message: str, diagnostics: list | tuple = (), empty: bool = False) -> None:
+        super().__init__(message, diagnostics)
+        self.empty = empty
 
 
 class ArgumentError(RulelangError, ValueError):

@@ -204,6 +204,15 @@ def test_a_missing_file_is_a_source_error_not_a_syntax_error(tmp_path):
     assert rulelang.check(tmp_path / "missing.rules")[0].code == "RL0004"    # check still reports
 
 
+def test_a_file_that_is_not_text_is_a_source_error(tmp_path):
+    latin1 = tmp_path / "latin1.rules"
+    latin1.write_bytes("rule caf\xe9: bool = true\n".encode("latin-1"))
+    with pytest.raises(rulelang.RuleSourceError) as raised:
+        rulelang.load(latin1)
+    assert not raised.value.empty
+    assert [d.code for d in raised.value.diagnostics] == ["RL0004"]
+
+
 def test_an_unknown_stdlib_name_lists_the_shipped_ones():
     from rulelang.semantics.resolve import stdlib_names
 
