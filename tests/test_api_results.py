@@ -163,6 +163,8 @@ def test_rule_values_known_and_unknown(policy):
     assert values["minor"] is False and values["stay_days"] == 30
     assert isinstance(values["well_off"], rulelang.Unknown)
     assert values["well_off"].facts == {"income"}
+    with pytest.raises(TypeError, match=r"isinstance\(value, rulelang.Unknown\)"):
+        bool(values["well_off"])                                # never silently false
 
 
 def test_rule_values_by_name_and_date(policy):

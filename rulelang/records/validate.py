@@ -35,6 +35,8 @@ _DURATION = re.compile(r"^\s*(\d+)\s+(days?|weeks?|months?|years?)\s*$")
 
 @attrs.frozen
 class InvalidRecord:
+    """A record that cannot be decided, as a value: `Policy.evaluate_many` yields it
+    and `Policy.evaluate` raises it as a RecordError with the same fields (docs/api.md)."""
     case: str                     # the record's id, or its position
     position: str
     field: str | None             # the first error's field and message ...
