@@ -90,10 +90,9 @@ def load_policy(refs: list, specs: list[str], import_roots=()) -> "Policy":
         if any(d.code < "RL0100" for d in diags.errors):
             raise RuleSyntaxError(_summary(diags, "syntax"), list(diags))
         raise RuleTypeError(_summary(diags, "type"), list(diags))
-    if not (program.agreements or program.rules or program.input_type or program.tests
-            or program.consts or program.functions):
-        raise _source_error(f"{_named(specs)} declares nothing to evaluate (no input record, "
-                            "agreement, rule or test)", empty=True)
+    if not any(m.module is not None and m.module.decls for m in program.modules):
+        raise _source_error(f"{_named(specs)} declares nothing (only blanks and comments)",
+                            empty=True)
     return Policy(program, list(diags))
 
 
