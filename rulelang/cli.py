@@ -100,16 +100,20 @@ def check(paths, fmt) -> None:
 
 
 def _load_or_exit(specs):
-    """The typed core of the rules, or exit 1 with their diagnostics."""
-    from rulelang.diagnostics import Diagnostics
-    from rulelang.pipeline import build
+    """The Policy of the rules (the service layer, rulelang/api.py), or exit 1 with
+    their diagnostics."""
+    from rulelang.api import load_policy
+    from rulelang.errors import RuleSourceError, RuleSyntaxError, RuleTypeError
 
-    diags = Diagnostics()
-    program = build(_refs(specs), diags)
-    if program is None:
-        _print_diagnostics(diags, "text")
-        sys.exit(EXIT_USER)
-    return program
+    try:
+        return load_policy(_refs(specs), list(specs))
+    except RuleSourceError as error:
+        if error.empty:
+            raise click.UsageError(str(error)) from None
+        _print_diagnostics(error.diagnostics, "text")
+    except (RuleSyntaxError, RuleTypeError) as error:
+        _print_diagnostics(error.diagnostics, "text")
+    sys.exit(EXIT_USER)
 
 
 OUTPUT_FORMATS = ("table", "person", "jsonl", "json", "csv", "parquet", "summary")
@@ -154,6 +158,10 @@ def _names(ctx, param, value):
 @click.option("--input-format", type=click.Choice(KINDS), default=None,
               help="Format of CASES (default: from its extension, or from its first line for `-` "
               "and unknown extensions).")
+@click.option("--rule", "rules", multiple=True, callback=_names,
+              help="Also write the value of this rule for each record (repeatable, or a,b): JSON "
+              "output gets `rules` (and `rules_unknown`, the facts an unknown one is missing), CSV "
+              "a `rule:NAME` column.")
 @click.option("--engine", type=click.Choice(["python", "duckdb", "spark"]), default="python",
               help="Where decisions are computed: python, the rules compiled to Python, record by "
               "record (the default: the fastest for a few thousand records); duckdb, the rules as "
@@ -163,31 +171,34 @@ def _names(ctx, param, value):
 @click.option("--spark-master", default="local[*]", show_default=True,
               help="With --engine spark: the Spark master URL (local[*]: this machine's cores).")
 def run(policy, cases, fmt, out, as_of, assume, explain, agreements, outcomes, hide_not_in_force, keep,
-        case_id, group_by, summary_format, input_format, engine, spark_master) -> None:
+        case_id, group_by, summary_format, input_format, rules, engine, spark_master) -> None:
     """Evaluate every case in CASES against every agreement in POLICY."""
-    from rulelang.api import Policy
     from rulelang.batch import Options
 
-    program = _load_or_exit([policy])
+    loaded = _load_or_exit([policy])
+    program = loaded.program
     record_type = _input_type(program, policy)
     fmt = fmt or (_BY_EXTENSION.get(Path(out).suffix.lower(), "jsonl") if out else
-                  "terminal" if _use_color(sys.stdout) else "jsonl")
+                  "terminal" if _use_color(sys.stdout) and not rules else "jsonl")
+    if rules and fmt not in ("jsonl", "json", "csv"):
+        raise click.UsageError("--rule writes rule values in jsonl, json or csv output "
+                               "(`rulelang explain` shows them for one record)")
     if group_by and fmt != "summary":
         raise click.UsageError("--group-by is for --format summary (and `rulelang report`)")
     if fmt == "parquet":
         _require("pyarrow.parquet", "writing Parquet needs pyarrow", "parquet")
     if engine == "spark":
         _require("pyspark", "the Spark engine needs pyspark (and Java 17)", "spark")
-    options = Options(as_of=as_of, assume=assume, agreements=_choose(program, agreements),
+    options = Options(as_of=as_of, assume=assume, agreements=_choose(loaded, agreements),
                       trace=explain and fmt not in ("summary",),
                       outcomes=_outcomes(outcomes), hide_not_in_force=hide_not_in_force, case=case_id,
-                      engine=engine, spark_master=spark_master)
+                      engine=engine, spark_master=spark_master, rules=_rule_names(loaded, rules))
     keep = _keep(keep or (), record_type)
     grouping = _grouping(group_by or (), record_type)
     source = _open_cases(cases, input_format, record_type)
     with _output(out, binary=fmt == "parquet") as stream:
         sink, finish = _sink(fmt, stream, out, program, options, keep, grouping, summary_format, as_of)
-        stats = _run(Policy(program, []), source, sink, options)
+        stats = _run(loaded, source, sink, options)
         finish()
     _report_run(stats, source, case_id, fmt)
 
@@ -278,7 +289,7 @@ def _sink(fmt, stream, out, program, options, keep, grouping, summary_format, as
     if fmt in ("jsonl", "json"):
         return write.JsonWriter(stream, fmt, keep, options.trace), nothing
     if fmt == "csv":
-        return write.CsvWriter(stream, keep, options.trace), nothing
+        return write.CsvWriter(stream, keep, options.trace, options.rules or ()), nothing
     if fmt == "parquet":
         types = {name: program.input_type.fields[name] for name in keep}
         return write.ParquetWriter(stream, keep, types, options.trace), nothing
@@ -403,15 +414,25 @@ class _progress:
             self.bar.stop()
 
 
-def _choose(program, names):
+def _choose(policy, names):
+    from rulelang.errors import UnknownNameError
+
+    try:
+        return policy.choose(names or None)
+    except UnknownNameError as error:
+        raise click.BadParameter(str(error), param_hint="--agreement") from None
+
+
+def _rule_names(policy, names):
+    """The rules named by --rule, checked; None when none was asked for."""
+    from rulelang.errors import UnknownNameError
+
     if not names:
         return None
-    known = [a.name for a in program.agreements]
-    for name in names:
-        if name not in known:
-            raise click.BadParameter(f"no agreement `{name}`; there are: {', '.join(known)}",
-                                     param_hint="--agreement")
-    return tuple(names)
+    try:
+        return tuple(rule.name for rule in policy.rule_names(names))
+    except UnknownNameError as error:
+        raise click.BadParameter(str(error), param_hint="--rule") from None
 
 
 @cli.command()
@@ -422,7 +443,7 @@ def test(paths, verbose) -> None:
     from rulelang.diagnostics import render
     from rulelang.interpret import run_test
 
-    programs = [_load_or_exit([path]) for path in paths]  # each argument is its own program
+    programs = [_load_or_exit([path]).program for path in paths]  # each argument is its own program
     passed = failed = 0
     current = None
     tests = [(program, info) for program in programs for info in program.tests]
@@ -458,20 +479,25 @@ def test(paths, verbose) -> None:
               help="Only these agreements (repeatable, or a,b).")
 @click.option("--input-format", type=click.Choice(KINDS), default=None,
               help="Format of CASE (default: from its extension).")
-def explain(policy, case, case_id, as_of, assume, agreements, input_format) -> None:
-    """Explain one record's decisions: a summary, then each step, its value and its citation."""
-    from rulelang.api import Policy
+@click.option("--rule", "rules", multiple=True, callback=_names,
+              help="Show only these rules' values (default: every rule's; repeatable, or a,b).")
+def explain(policy, case, case_id, as_of, assume, agreements, input_format, rules) -> None:
+    """Explain one record's decisions: a summary, then each step, its value and its
+    citation, then the value of each rule."""
     from rulelang.batch import Options
     from rulelang.views.explain import explain_record
     from rulelang.views.table import printable
 
-    program = _load_or_exit([policy])
+    loaded = _load_or_exit([policy])
+    program = loaded.program
     record_type = _input_type(program, policy)
-    options = Options(as_of=as_of, assume=assume, agreements=_choose(program, agreements), trace=True,
-                      case=case_id, limit=1)
+    options = Options(as_of=as_of, assume=assume, agreements=_choose(loaded, agreements), trace=True,
+                      case=case_id, limit=1,
+                      rules=_rule_names(loaded, rules) or tuple(loaded.rules_read_by(agreements))
+                      or None)
     source = _open_cases(case, input_format, record_type)
     taken = _First()
-    stats = _run(Policy(program, []), source, taken, options)
+    stats = _run(loaded, source, taken, options)
     _print_notes(source)
     _print_warnings(stats)
     if taken.item is None:
@@ -515,7 +541,7 @@ def list_(paths, on) -> None:
     """The agreements and programmes found, with their status today."""
     from rulelang.views.table import agreements_table
 
-    program = _load_or_exit(paths or ["stdlib:all"])
+    program = _load_or_exit(paths or ["stdlib:all"]).program
     console = _console()
     console.print(agreements_table(program.agreements, on or _dt.date.today(), console.width))
 
@@ -532,10 +558,10 @@ def doc(paths, out) -> None:
 
     from rulelang.pipeline import users_of
 
-    program = _load_or_exit(paths)
+    program = _load_or_exit(paths).program
     # a library module (stdlib:common) has no agreement: the ones beside it read its record
     readers = program if program.agreements or program.input_type is None else \
-        _load_or_exit(list(dict.fromkeys(users_of(p) for p in paths)))
+        _load_or_exit(list(dict.fromkeys(users_of(p) for p in paths))).program
     written = pages(program, readers)
     if not written:
         raise click.UsageError(f"{', '.join(paths)} declare no agreement and no input record: "
@@ -559,7 +585,7 @@ def schema(policy, fmt) -> None:
     agreements read each."""
     from rulelang.views import schema as view
 
-    program = _load_or_exit([policy])
+    program = _load_or_exit([policy]).program
     if program.input_type is None:
         raise click.UsageError(f"{policy} declares no `input` record")
     if fmt == "markdown":
@@ -591,21 +617,21 @@ def report(policy, cases, out, group_by, as_of, assume, agreements, hide_not_in_
            title) -> None:
     """A self-contained HTML report of CASES under POLICY: outcomes per agreement, over
     time, the facts most often missing, the exceptions, and the groups."""
-    from rulelang.api import Policy
     from rulelang.batch import Options
     from rulelang.views.report import render_report
     from rulelang.views.summary import Tally
 
     _require("plotly.graph_objects", "the report needs plotly", "report")
-    program = _load_or_exit([policy])
+    loaded = _load_or_exit([policy])
+    program = loaded.program
     record_type = _input_type(program, policy)
     grouping = _grouping(group_by or (), record_type)
-    options = Options(as_of=as_of, assume=assume, agreements=_choose(program, agreements),
+    options = Options(as_of=as_of, assume=assume, agreements=_choose(loaded, agreements),
                       hide_not_in_force=hide_not_in_force)
     tally = Tally(grouping, month_field=program.as_of_field)
     source = _open_cases(cases, input_format, record_type)
     with _output(out, binary=True) as stream:
-        stats = _run(Policy(program, []), source, tally, options)
+        stats = _run(loaded, source, tally, options)
         html = render_report(tally, title or f"{policy} on {Path(cases).name}",
                              as_of_field=program.as_of_field)
         stream.write(html.encode("utf-8"))

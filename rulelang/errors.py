@@ -19,12 +19,52 @@ class RuleTypeError(RulelangError):
     """The rules parse but do not check (names, types, clauses, cycles)."""
 
 
-class RecordError(RulelangError):
-    """A case record is invalid: `record`, `field` and `message` say where and why."""
+class RuleSourceError(RulelangError):
+    """The rules cannot be read: a missing or unreadable file or folder, an unknown
+    `stdlib:` name, or nothing to load at all (`empty`: empty text, a folder without
+    `.rules` files)."""
 
-    def __init__(self, message: str, record: str | None = None, field: str | None = None) -> None:
+    def __init__(self, message: str, diagnostics: list | tuple = (), empty: bool = False) -> None:
+        super().__init__(message, diagnostics)
+        self.empty = empty
+
+
+class ArgumentError(RulelangError, ValueError):
+    """An argument to the API is not valid; the message says what would be. (Also a
+    ValueError, which is what such a mistake raised before.)"""
+
+
+class UnknownNameError(ArgumentError, KeyError):
+    """A name (an agreement, a rule) the policy does not have; the message lists the
+    ones it has. (Also a KeyError, which is what an unknown agreement raised before.)"""
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+class RecordError(RulelangError):
+    """A case record is invalid, as `Policy.evaluate` raises it. It carries the same
+    fields as the `InvalidRecord` that `evaluate_many` yields for that record: `case`
+    (its id, or its position), `position`, `field` and `message` (the first error),
+    `code`, and `errors` (every (field, message) of the record)."""
+
+    def __init__(self, message: str, record: str | None = None, field: str | None = None, *,
+                 code: str = "RL0701", position: str | None = None,
+                 errors: tuple = ()) -> None:
         super().__init__(message)
-        self.record, self.field = record, field
+        self.case = self.record = record      # `record` is the name it had first
+        self.field, self.code, self.position = field, code, position
+        self.errors = tuple(errors) or ((field, message),)
+        self.message = self.errors[0][1]
+        self.invalid = None                   # the InvalidRecord, when made from one
+
+    @classmethod
+    def from_invalid(cls, invalid) -> "RecordError":
+        """The error for an InvalidRecord (records/validate.py), field for field."""
+        error = cls(invalid.describe(), invalid.case, invalid.field, code=invalid.code,
+                    position=invalid.position, errors=invalid.errors)
+        error.invalid = invalid
+        return error
 
 
 class RuleEvaluationError(RulelangError):

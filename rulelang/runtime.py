@@ -23,7 +23,8 @@ class Unknown:
     facts: frozenset = frozenset()
 
     def __bool__(self) -> bool:  # an Unknown must never be used as a Python truth value
-        raise TypeError("rulelang internal error: Unknown used as a Python bool")
+        raise TypeError("an Unknown value is neither true nor false: test it with "
+                        "isinstance(value, rulelang.Unknown)")
 
     def __or__(self, other: "Unknown") -> "Unknown":
         return Unknown(self.facts | other.facts)

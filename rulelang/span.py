@@ -20,6 +20,9 @@ class Source:
     name: str
     text: str
 
+    def __repr__(self) -> str:  # never the whole file: reprs end up in logs and tracebacks
+        return f"Source({self.name!r}, {len(self.text)} characters)"
+
     @cached_property
     def _line_starts(self) -> list[int]:
         starts = [0]
@@ -47,6 +50,9 @@ class Span:
     source: Source
     start: int
     end: int
+
+    def __repr__(self) -> str:
+        return f"Span({self.location()}, {self.end - self.start} characters)"
 
     @property
     def line(self) -> int:

@@ -54,9 +54,9 @@ def decide_table(policy, source, *, engine: str = "duckdb", as_of=None, assume=N
                  batch_size: int = 100_000):
     import pyarrow as pa
 
-    from rulelang.records import InvalidRecord, validate_dict
+    from rulelang.records import InvalidRecord
 
-    record_type = policy._input_type()
+    policy._input_type()  # no input record: a RuleTypeError before any work
     decide = policy.columnar.decide_batch if engine == "duckdb" else (
         lambda values, as_of, assume: [_python(policy, v, as_of, assume) for v in values])
     columns = {name: [] for name in DECISION_COLUMNS + ("error",)}
@@ -93,7 +93,7 @@ def decide_table(policy, source, *, engine: str = "duckdb", as_of=None, assume=N
         batch.clear()
 
     for index, record in enumerate(_records_of(source), 1):
-        batch.append(validate_dict(record, record_type, f"record {index}"))
+        batch.append(policy.validate(record, f"record {index}"))  # Python values too
         if len(batch) >= batch_size:
             flush()
     flush()

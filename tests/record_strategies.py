@@ -40,6 +40,8 @@ def value_of(type_: T.Type, depth: int = 0) -> st.SearchStrategy:
         return DATES.map(_dt.date.isoformat)
     if type_ == T.COUNTRY:
         return st.sampled_from(COUNTRIES)
+    if type_ == T.DURATION:
+        return st.integers(min_value=0, max_value=60).map(lambda days: f"{days} days")
     if isinstance(type_, T.EnumType):
         return st.sampled_from(type_.members)
     if isinstance(type_, (T.ListType, T.SetType)):

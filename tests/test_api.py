@@ -92,7 +92,7 @@ def test_load_unknown_stdlib_name_raises():
 
 
 def test_load_rejects_non_text():
-    with pytest.raises(TypeError):
+    with pytest.raises(rulelang.ArgumentError, match="not int"):
         rulelang.load(42)
 
 
@@ -158,7 +158,7 @@ def test_check_binary_file(tmp_path):
     junk.write_bytes(bytes(range(256)) * 3 + os.urandom(64))
     diags = rulelang.check(junk)
     assert any(d.is_error for d in diags)
-    with pytest.raises((rulelang.RuleSyntaxError, rulelang.RuleTypeError)):
+    with pytest.raises(rulelang.RuleSourceError):        # not UTF-8: it cannot be read as text
         rulelang.load(junk)
 
 

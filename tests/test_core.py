@@ -46,7 +46,7 @@ agreement a "probe" {{
 def both(source: str, record: dict) -> tuple[dict, dict]:
     """The decision from the interpreter and from the compiled program, without traces."""
     policy = rulelang.load(source)
-    interpreted = policy.evaluate(record)[0].to_json(trace=False)
+    interpreted = policy.evaluate(record, trace=True)[0].to_json(trace=False)
     compiled = next(iter(policy.evaluate_many([record])))[0].to_json(trace=False)
     return interpreted, compiled
 
@@ -121,7 +121,7 @@ agreement b "second" {
 }
 """
     policy = rulelang.load(source)
-    interpreted = [d.to_json(trace=False) for d in policy.evaluate(BEFORE)]
+    interpreted = [d.to_json(trace=False) for d in policy.evaluate(BEFORE, trace=True)]
     compiled = [d.to_json(trace=False) for d in next(iter(policy.evaluate_many([BEFORE])))]
     assert interpreted == compiled
     assert interpreted[1]["outcome"] == "undetermined"

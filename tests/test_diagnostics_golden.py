@@ -79,7 +79,7 @@ _RECORD = {"id": "c-1", "age": 15, "claim_date": "2024-05-01", "entry_date": "20
 def _runtime_golden(golden, name: str, rules: str, record: dict, error_class) -> None:
     policy = rulelang.load(_SCHEMA + rules)
     with pytest.raises(error_class) as raised:
-        policy.evaluate(record)
+        policy.evaluate(record, trace=True)
     diagnostics = raised.value.diagnostics
     assert diagnostics, "a runtime error must carry its diagnostic"
     code = name.split("_")[0]

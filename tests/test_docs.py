@@ -4,10 +4,14 @@
   names no code that is not registered.
 - Every ```rulelang block of docs/language.md not marked `fragment` is a
   complete rule file: it checks with no errors, and its `test` blocks pass.
+- The ```python blocks of docs/api.md are doctests, run in order in one
+  namespace from the repository's root, and together they use every public
+  name of `rulelang`.
 """
 
 from __future__ import annotations
 
+import doctest
 import re
 from pathlib import Path
 
@@ -114,3 +118,33 @@ def test_language_md_covers_every_construct():
         assert keyword in code, f"no example in docs/language.md uses `{keyword.strip()}`"
     for decision in ("until` is inclusive", "31 January + 1 month", "RL0309", "burden of proof"):
         assert decision.lower() in text.lower(), f"docs/language.md does not document {decision!r}"
+
+
+# ---- api.md ------------------------------------------------------------------------------
+
+def _api_blocks() -> list[tuple[str, int]]:
+    return [(body, line) for info, body, line in _blocks(DOCS / "api.md")
+            if info.split()[:1] == ["python"]]
+
+
+def test_api_md_examples_run(monkeypatch):
+    monkeypatch.chdir(DOCS.parent)
+    parser = doctest.DocTestParser()
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    namespace: dict = {}
+    for body, line in _api_blocks():
+        test = parser.get_doctest(body, namespace, f"docs/api.md:{line}", "docs/api.md", line)
+        out: list[str] = []
+        runner.run(test, out=out.append, clear_globs=False)
+        namespace = test.globs                      # the next block goes on from this one
+        assert not runner.failures, "".join(out)
+        assert test.examples, f"the python block at docs/api.md:{line} has no example"
+
+
+def test_api_md_shows_every_public_name():
+    code = "\n".join(body for body, _ in _api_blocks())
+    text = (DOCS / "api.md").read_text(encoding="utf-8")
+    for name in rulelang.__all__:
+        assert re.search(rf"\b{name}\b", code), f"no example in docs/api.md uses rulelang.{name}"
+        assert re.search(rf"`[^`\n]*\b{name}\b[^`\n]*`", text), \
+            f"docs/api.md does not describe rulelang.{name}"

@@ -70,6 +70,11 @@ def test_wheel_contains_grammar_and_stdlib(wheel):
     assert packaged == (ROOT / "grammar" / "rulelang.lark").read_text(encoding="utf-8")
 
 
+def test_wheel_ships_py_typed(wheel):
+    """PEP 561: type checkers read the package's annotations (Decision, Outcome, Policy)."""
+    assert "rulelang/py.typed" in set(zipfile.ZipFile(wheel).namelist())
+
+
 def test_installed_wheel_finds_its_data(wheel, tmp_path):
     target = tmp_path / "site"
     proc = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",

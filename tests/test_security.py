@@ -75,7 +75,7 @@ def test_python_internals_are_not_reachable_through_names(backend):
     policy = rulelang.load(DUNDER_POLICY)
     record = {"id": "x", "claim_date": "2020-01-01", "__class__": "ok", "__globals__": "__init__"}
     if backend == "interpreter":
-        decision = policy.evaluate(record)[0]
+        decision = policy.evaluate(record, trace=True)[0]
     else:
         value = validate_dict(record, policy.program.input_type).value
         decision = compile_program(policy.program).decide(value)[0]

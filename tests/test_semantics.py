@@ -83,7 +83,7 @@ def decide(cond: str, *, rules: str = "", body: str = "", timeline: str = "2000-
     policy = load(rules + agreement(cond, body=body, timeline=timeline))
     rec = record(**fields)
     try:
-        [decision] = policy.evaluate(rec, as_of=as_of, assume=assume)
+        [decision] = policy.evaluate(rec, as_of=as_of, assume=assume, trace=True)
     except rulelang.RuleEvaluationError as error:
         # the compiled path (evaluate_many) must fail the same way, without stopping
         [compiled] = policy.evaluate_many([rec], as_of=as_of, assume=assume)
@@ -644,7 +644,7 @@ def stca(as_of=None, **fields):
     defaults = dict(a=True, n=30, b=False, c=False, m=0, entry="port")
     defaults.update(fields)
     policy = load(STCA)
-    [d] = policy.evaluate(record(**defaults), as_of=as_of)
+    [d] = policy.evaluate(record(**defaults), as_of=as_of, trace=True)
     [[compiled]] = policy.evaluate_many([record(**defaults)], as_of=as_of)
     assert compiled.fields_equal(d), (compiled.to_json(False), d.to_json(False))
     return d

@@ -109,6 +109,11 @@ def test_embed_example_runs():
                           text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert "invalid: record bad" in done.stdout
+    # the typed API: outcomes as enums, the trace on request, rule values, one error story
+    assert "stca_us                in_force          applies        CAN" in done.stdout
+    assert "exception valid_visa: unknown" in done.stdout
+    assert "rule not_in_transit_removal_from_canada: unknown, missing in_transit_removal" in done.stdout
+    assert "RecordError RL0701 on `nationalities`: 3 error(s)" in done.stdout
 
 
 def test_summary_counts_every_decision_once():

@@ -30,7 +30,7 @@ def _cases():
     records = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()]
     chosen = {}
     for record in records:
-        for decision in policy.evaluate(record):
+        for decision in policy.evaluate(record, trace=True):
             key = (decision.agreement, decision.outcome)
             if key in WANTED and key not in chosen:
                 chosen[key] = decision

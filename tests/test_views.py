@@ -76,7 +76,7 @@ def test_the_person_view_fits_the_terminal_and_folds_what_is_not_in_force(one_pe
     from rulelang.views.person import person_view
 
     record = rulelang.records.validate_dict(sample("sb-001"), POLICY.program.input_type)
-    decisions = POLICY.evaluate(sample("sb-001"))
+    decisions = POLICY.evaluate(sample("sb-001"), trace=True)
     text = person_view("sb-001", record.value, decisions, width, "claim_date")
     lines = text.splitlines()
     assert all(len(line) <= width for line in lines), [l for l in lines if len(l) > width]
@@ -148,7 +148,7 @@ def test_explain_summary_first_then_trees_that_fit(one_person):
 def test_explain_folds_exceptions_not_in_force_on_the_date():
     from rulelang.views.explain import format_trace
 
-    [mpp] = POLICY.evaluate(sample("c-051"), agreements=["mpp"])
+    [mpp] = POLICY.evaluate(sample("c-051"), agreements=["mpp"], trace=True)
     text = format_trace(mpp)
     inactive = [s for s in mpp.trace if s.inactive is not None and s.kind == "exception"]
     assert len(inactive) >= 2
@@ -161,11 +161,11 @@ def test_explain_status_line_names_the_event_that_set_the_status():
     `amended` event (2 Dec 2021) did not set the status and is not quoted."""
     from rulelang.views.explain import format_trace
 
-    [mpp] = POLICY.evaluate(sample("c-051"), as_of="2021-12-04", agreements=["mpp"])
+    [mpp] = POLICY.evaluate(sample("c-051"), as_of="2021-12-04", agreements=["mpp"], trace=True)
     status = format_trace(mpp).splitlines()[1]
     assert "status suspended since 2021-08-13 (suspended)" in status
     assert "2021-12-02" not in status
-    [early] = POLICY.evaluate(sample("c-051"), as_of="2018-01-01", agreements=["mpp"])
+    [early] = POLICY.evaluate(sample("c-051"), as_of="2018-01-01", agreements=["mpp"], trace=True)
     assert "before its first event (2018-12-20 proposed)" in " ".join(format_trace(early).split())
 
 

@@ -23,7 +23,7 @@ import attrs
 
 from rulelang.api import Policy
 from rulelang.errors import RuleEvaluationError
-from rulelang.records import InvalidRecord, RecordSource, record_id, validate
+from rulelang.records import InvalidRecord, RecordSource, record_id
 
 NOT_IN_FORCE = "not_in_force"
 
@@ -41,6 +41,7 @@ class Options:
     engine: str = "python"                      # "python" (record by record), "duckdb" or "spark"
     spark_master: str = "local[*]"              # where the Spark engine runs
     batch_size: int = 10_000                    # records per batch on the columnar engine
+    rules: tuple[str, ...] | None = None        # rule values to compute for each record
 
 
 @attrs.frozen
@@ -52,6 +53,7 @@ class Evaluated:
     decisions: list
     policy: Policy = attrs.field(repr=False)
     options: Options = attrs.field(repr=False)
+    rules: dict | None = None                   # name -> value, of the rules Options.rules names
 
     def traced(self) -> list:
         """The same decisions with their traces (from the interpreter), for views
@@ -59,8 +61,8 @@ class Evaluated:
         if self.options.trace or not self.decisions:
             return self.decisions
         wanted = [d.agreement for d in self.decisions]
-        decisions = self.policy._decide(self.value, self.options.as_of, self.options.assume, wanted)
-        return decisions
+        return self.policy.decide(self.value, as_of=self.options.as_of, assume=self.options.assume,
+                                  agreements=wanted, trace=True)
 
 
 @attrs.define
@@ -106,7 +108,6 @@ def run(policy: Policy, source: RecordSource, sink, options: Options = Options()
         whole.run(stats, events)
         sink.close()
         return stats
-    record_type = policy.program.input_type
     batch: list = []
     decide = _decide_batch if options.engine in ("duckdb", "spark") and not options.trace else decide_one
     for raw in source:
@@ -116,7 +117,7 @@ def run(policy: Policy, source: RecordSource, sink, options: Options = Options()
                 continue
             stats.found_case = True
         stats.records += 1
-        checked = validate(raw, record_type)
+        checked = policy.validate(raw)
         count_warnings(stats, checked)
         batch.append((raw, checked))
         if decide is decide_one or len(batch) >= options.batch_size:
@@ -145,11 +146,18 @@ def deliver(policy, batch: list, decide, sink, options, events, stats) -> None:
     for raw, checked in batch:
         if hasattr(checked, "value"):
             result = next(results)
+            rules = None
+            if options.rules and not isinstance(result, RuleEvaluationError):
+                try:
+                    rules = policy.values_of(checked.value, policy.rule_names(options.rules),
+                                             options.as_of, options.assume)
+                except RuleEvaluationError as error:
+                    result = error
             if isinstance(result, RuleEvaluationError):
-                checked = _evaluation_error(checked, result)
+                checked = policy.invalid_record(checked, result)
             else:
                 sink.record(Evaluated(checked.case, checked.position, checked.value,
-                                      select(result, options), policy, options))
+                                      select(result, options), policy, options, rules))
         if not hasattr(checked, "value"):
             stats.invalid += 1
             events.invalid(checked)
@@ -161,8 +169,8 @@ def decide_one(policy: Policy, values: list, options: Options) -> list:
     out = []
     for value in values:
         try:
-            out.append(policy._decide(value, options.as_of, options.assume, options.agreements,
-                                      trace=options.trace))
+            out.append(policy.decide(value, as_of=options.as_of, assume=options.assume,
+                                     agreements=options.agreements, trace=options.trace))
         except RuleEvaluationError as error:
             out.append(error)
     return out
@@ -183,9 +191,3 @@ def _decide_batch(policy: Policy, values: list, options: Options) -> list:
             out.append(result if wanted is None else [d for d in result if d.agreement in wanted])
     return out
 
-
-def _evaluation_error(checked, error: RuleEvaluationError) -> InvalidRecord:
-    diagnostic = error.diagnostics[0] if error.diagnostics else None
-    where = f" ({diagnostic.span.location()})" if diagnostic and diagnostic.span else ""
-    return InvalidRecord(checked.case, checked.position, None, f"{error}{where}",
-                         diagnostic.code if diagnostic else "RL0602")

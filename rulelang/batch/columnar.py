@@ -24,7 +24,7 @@ from __future__ import annotations
 from bisect import bisect_left
 
 from rulelang.api import Policy
-from rulelang.records import RawRecord, validate
+from rulelang.records import RawRecord
 from rulelang.records.read import MAX_LINE, jsonl_record, parquet_row
 
 _STREAM = "_rulelang_stream"    # the input's batches, as DuckDB reads them
@@ -36,7 +36,7 @@ _ROWS = 65_536                  # decision rows handed back at a time
 def plan(policy: Policy, source, sink, options) -> "ColumnarRun | None":
     fmt = getattr(sink, "columnar_format", None)
     if (options.engine != "duckdb" or options.trace or options.case is not None
-            or options.limit is not None or fmt is None):
+            or options.limit is not None or options.rules or fmt is None):
         return None
     engine = policy.columnar
     if engine.unsupported:
@@ -139,7 +139,7 @@ class ColumnarRun:
     def _in_python(self, raw: RawRecord, stats, events) -> None:
         from rulelang.batch import count_warnings, decide_one, deliver
 
-        checked = validate(raw, self.policy.program.input_type)
+        checked = self.policy.validate(raw)
         count_warnings(stats, checked)
         deliver(self.policy, [(raw, checked)], decide_one, self.sink, self.options, events, stats)
 

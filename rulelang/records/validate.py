@@ -14,6 +14,7 @@ import datetime as _dt
 import json
 import math
 import re
+import weakref
 from decimal import Decimal, InvalidOperation
 
 import attrs
@@ -34,6 +35,8 @@ _DURATION = re.compile(r"^\s*(\d+)\s+(days?|weeks?|months?|years?)\s*$")
 
 @attrs.frozen
 class InvalidRecord:
+    """A record that cannot be decided, as a value: `Policy.evaluate_many` yields it
+    and `Policy.evaluate` raises it as a RecordError with the same fields (docs/api.md)."""
     case: str                     # the record's id, or its position
     position: str
     field: str | None             # the first error's field and message ...
@@ -102,7 +105,9 @@ def record_id(raw: RawRecord) -> str:
     return raw.position
 
 
-def validate(raw: RawRecord, record_type: T.RecordType) -> ValidRecord | InvalidRecord:
+def validate(raw: RawRecord, record_type: T.RecordType, fast=None) -> ValidRecord | InvalidRecord:
+    """`fast`: the fast-path validator of `record_type` (fast_validator), for a caller
+    that keeps its own (a Policy); else one shared while the type is alive."""
     case = record_id(raw)
     if raw.read_error is not None:
         return InvalidRecord(case, raw.position, None, raw.read_error, "RL0703")
@@ -111,7 +116,7 @@ def validate(raw: RawRecord, record_type: T.RecordType) -> ValidRecord | Invalid
                              f"a record must be a JSON object, not {_json_kind(raw.data)}")
     data = raw.data if not raw.from_text else _cells_as_json(raw.data, record_type)
     if data is not None:
-        value = _fast_validator(record_type)(data, "")
+        value = (fast or _fast_validator(record_type))(data, "")
         if value is not _SLOW:
             return ValidRecord(case, raw.position, value, ())
     warnings: list[str] = []
@@ -143,14 +148,21 @@ def validate_dict(data: object, record_type: T.RecordType, position: str = "reco
 
 _SLOW = object()
 _FAST_DEPTH = 8
-_fast_cache: dict[int, object] = {}
+# for callers without a Policy; weak, so a long-running server that loads policy
+# after policy does not keep every record type it ever saw
+_fast_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def fast_validator(record_type: T.RecordType):
+    """The fast-path validator of `record_type`, built anew (a Policy keeps its own)."""
+    return _fast_record(record_type, 0)
 
 
 def _fast_validator(record_type: T.RecordType):
-    key = id(record_type)
-    if key not in _fast_cache:
-        _fast_cache[key] = (record_type, _fast_record(record_type, 0))
-    return _fast_cache[key][1]
+    validator = _fast_cache.get(record_type)
+    if validator is None:
+        validator = _fast_cache[record_type] = fast_validator(record_type)
+    return validator
 
 
 def _fast_record(record_type: T.RecordType, depth: int):
@@ -455,5 +467,5 @@ def _clip(text: str, limit: int = 60) -> str:
 
 
 # `Duration` is re-exported for code that converts values back to JSON.
-__all__ = ["Duration", "InvalidRecord", "ValidRecord", "date_problem", "example_value", "record_id",
-           "validate", "validate_dict"]
+__all__ = ["Duration", "InvalidRecord", "ValidRecord", "date_problem", "example_value",
+           "fast_validator", "record_id", "validate", "validate_dict"]

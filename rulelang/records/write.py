@@ -16,19 +16,30 @@ from __future__ import annotations
 import json
 from typing import IO
 
-from rulelang.runtime import to_json_value
+from rulelang.runtime import Unknown, to_json_value
 from rulelang.semantics import types as T
 
 DECISION_FIELDS = ("case", "agreement", "as_of", "status", "outcome", "returns_to", "exceptions",
                    "missing", "unestablished")
 RESERVED = frozenset(DECISION_FIELDS) | {"assumed", "trace", "error", "errors", "error_code",
-                                         "error_field", "error_message"}
+                                         "error_field", "error_message", "rules", "rules_unknown"}
 FORMATS = ("jsonl", "json", "csv", "parquet")
 
 
 def kept_values(keep: tuple[str, ...], value: dict) -> dict:
     """The `--keep` fields of a valid record, as JSON values (unknown: null)."""
     return {name: to_json_value(value.get(name)) for name in keep}
+
+
+def rule_columns(values: dict) -> dict:
+    """`--rule` values of a record, as JSON: `rules` (unknown: null), and `rules_unknown`,
+    the facts each unknown one is missing, when there are any."""
+    out = {"rules": {name: to_json_value(value) for name, value in values.items()}}
+    unknown = {name: sorted(value.facts) for name, value in values.items()
+               if type(value) is Unknown}
+    if unknown:
+        out["rules_unknown"] = unknown
+    return out
 
 
 def kept_raw(keep: tuple[str, ...], data) -> dict:
@@ -71,6 +82,8 @@ class JsonWriter:
 
     def record(self, evaluated) -> None:
         kept = kept_values(self.keep, evaluated.value) if self.keep else None
+        if getattr(evaluated, "rules", None) is not None:
+            kept = {**(kept or {}), **rule_columns(evaluated.rules)}
         for decision in evaluated.decisions:
             if kept is None:
                 self._emit(decision.to_json(trace=self.trace))
@@ -124,12 +137,14 @@ def csv_cell(value) -> str:
 class CsvWriter:
     """One CSV row per decision, a fixed header; error rows fill the error columns."""
 
-    def __init__(self, out: IO[str], keep: tuple[str, ...] = (), trace: bool = False) -> None:
+    def __init__(self, out: IO[str], keep: tuple[str, ...] = (), trace: bool = False,
+                 rules: tuple[str, ...] = ()) -> None:
         import csv
 
-        self.out, self.keep, self.trace = out, keep, trace
+        self.out, self.keep, self.trace, self.rules = out, keep, trace, rules
         self.writer = csv.writer(out, lineterminator="\n")
-        self.header = (list(DECISION_FIELDS) + ["assumed"] + list(keep) + (["trace"] if trace else [])
+        self.header = (list(DECISION_FIELDS) + ["assumed"] + list(keep)
+                       + [f"rule:{name}" for name in rules] + (["trace"] if trace else [])
                        + ["error_code", "error_field", "error_message"])
         self._row(self.header)
         self.columnar_format = "csv" if not keep and not trace else None
@@ -151,6 +166,7 @@ class CsvWriter:
             cells = [csv_cell(row.get(name)) for name in DECISION_FIELDS]
             cells.append(csv_cell(row.get("assumed")))
             cells.extend(csv_cell(kept[name]) for name in self.keep)
+            cells.extend(csv_cell(to_json_value(evaluated.rules[name])) for name in self.rules)
             if self.trace:
                 cells.append(csv_cell([step.to_json() for step in decision.trace]))
             self._row(cells + ["", "", ""])
@@ -159,6 +175,7 @@ class CsvWriter:
         kept = kept_raw(self.keep, data)
         cells = [invalid.case] + [""] * (len(DECISION_FIELDS) - 1) + [""]
         cells.extend(csv_cell(kept[name]) for name in self.keep)
+        cells.extend("" for _ in self.rules)
         if self.trace:
             cells.append("")
         message = invalid.message if not invalid.more else invalid.describe().split(": ", 1)[1]

@@ -126,5 +126,25 @@ def explain_record(evaluated, width: int = DEFAULT_WIDTH, as_of_field: str | Non
 
     decisions = evaluated.traced()
     as_of = decisions[0].as_of if decisions else "?"
-    return explain(decisions, width, header(evaluated.case, as_of, evaluated.value, as_of_field,
+    text = explain(decisions, width, header(evaluated.case, as_of, evaluated.value, as_of_field,
                                             forced_as_of))
+    rules = getattr(evaluated, "rules", None)
+    return text + "\n\n" + format_rule_values(rules, width) if rules else text
+
+
+def format_rule_values(values: dict, width: int = DEFAULT_WIDTH) -> str:
+    """The value of each rule (derived fact) for the record; an unknown one with the
+    facts it is missing."""
+    from rulelang.runtime import Unknown
+
+    lines = ["rules:"]
+    for name, value in values.items():
+        if type(value) is Unknown:
+            missing = ", ".join(sorted(value.facts)) or "a fact"
+            lines += wrap(f"? {name}: unknown (missing: {missing})", width, "  ", "      ")
+            continue
+        shown = to_json_value(value)
+        mark = _MARKS[shown] if isinstance(shown, bool) else "•"
+        lines += wrap(f"{mark} {name}: {shown if isinstance(shown, str) else json.dumps(shown)}",
+                      width, "  ", "      ")
+    return "\n".join(lines)
