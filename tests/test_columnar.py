@@ -19,6 +19,8 @@ from rulelang import batch
 from rulelang.batch import columnar
 from rulelang.records import open_records
 from rulelang.records.write import CsvWriter, JsonWriter, ParquetWriter
+from rulelang.views import summary
+from rulelang.views.summary import Tally
 
 SCALE = 10 if os.environ.get("HYPOTHESIS_PROFILE") == "slow" else 1
 
@@ -33,6 +35,7 @@ def small_batches(monkeypatch):
     """Blocks of a few lines and result batches of a few rows: records cross them."""
     monkeypatch.setattr(columnar, "_BLOCK", 700)
     monkeypatch.setattr(columnar, "_ROWS", 23)
+    monkeypatch.setattr(columnar, "_RECORDS_PER_QUERY", 40)
 
 
 def run(policy, path, fmt: str, engine: str, out_dir, **options):
@@ -43,7 +46,7 @@ def run(policy, path, fmt: str, engine: str, out_dir, **options):
     target = out_dir / f"{engine}.{fmt}"
     stream = None if fmt == "parquet" else io.StringIO()
     sink = {"jsonl": lambda: JsonWriter(stream, "jsonl"), "csv": lambda: CsvWriter(stream),
-            "parquet": lambda: ParquetWriter(target)}[fmt]()
+            "parquet": lambda: ParquetWriter(target), "summary": lambda: Tally()}[fmt]()
     planned = columnar.plan(policy, source, sink, options)
     assert (planned is not None) == (engine == "duckdb"), "the columnar run was not taken"
     with source:
@@ -54,6 +57,8 @@ def run(policy, path, fmt: str, engine: str, out_dir, **options):
         import pyarrow.parquet as pq
 
         return pq.read_table(target), counts
+    if fmt == "summary":   # every count, and the facts and exceptions the report shows
+        return (summary.to_json(sink), sink.missing, sink.exceptions, sink.unproven), counts
     return stream.getvalue(), counts
 
 
@@ -104,7 +109,7 @@ def test_filters_and_the_as_of_date_are_applied_alike(policy, small_batches, tmp
     root = Path(__file__).resolve().parent.parent / "examples" / "cases"
     path = tmp_path / "cases.jsonl"
     path.write_bytes((root / "sample.jsonl").read_bytes() + (root / "invalid.jsonl").read_bytes())
-    same_runs(policy, path, tmp_path, fmts=("jsonl", "parquet"),
+    same_runs(policy, path, tmp_path, fmts=("jsonl", "parquet", "summary"),
               outcomes=frozenset({"applies", "undetermined"}), agreements=("stca_us", "mpp", "dublin_iii"))
     same_runs(policy, path, tmp_path, fmts=("csv",), hide_not_in_force=True, assume="in_force")
     import datetime as _dt
@@ -150,7 +155,7 @@ def test_parquet_from_file_to_file_as_python_writes_it(policy, small_batches, tm
         records.append(typed)
     path = tmp_path_factory.mktemp("parquet") / "cases.parquet"
     _parquet_of(policy, records, path, drop=("eu_stay_from",), extra=True)
-    records_seen, _, _ = same_runs(policy, path, path.parent)
+    records_seen, _, _ = same_runs(policy, path, path.parent, fmts=("jsonl", "csv", "parquet", "summary"))
     assert records_seen == 30
 
 

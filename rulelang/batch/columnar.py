@@ -31,6 +31,7 @@ _STREAM = "_rulelang_stream"    # the input's batches, as DuckDB reads them
 _CASES = "_rulelang_cases"      # the checked records: the relation the compiled query reads
 _BLOCK = 1 << 22                # bytes of JSON Lines read at a time
 _ROWS = 65_536                  # decision rows handed back at a time
+_RECORDS_PER_QUERY = 250_000    # records one query decides (then it is run again on the next)
 
 
 def plan(policy: Policy, source, sink, options) -> "ColumnarRun | None":
@@ -60,6 +61,7 @@ class ColumnarRun:
         self.policy, self.source, self.sink, self.options = policy, source, sink, options
         self.reader, self.fmt = reader, fmt
         self.engine = policy.columnar
+        self.in_python = 0              # records Python decided and wrote
 
     def query(self) -> str:
         from rulelang.backends.sql.output import formatted
@@ -73,21 +75,33 @@ class ColumnarRun:
         import pyarrow as pa
 
         connection = self.engine.connection
-        stream = pa.RecordBatchReader.from_batches(self.reader.schema, self.reader.batches())
-        connection.register(_STREAM, stream)
-        connection.execute(f"CREATE OR REPLACE TEMP VIEW {_CASES} AS {self.reader.validation_sql(_STREAM)}")
-        try:
-            done = 0
-            for rows in connection.sql(self.query()).to_arrow_reader(_ROWS):
-                self._deliver(rows, stats, events)
-                read = self.reader.records - done
-                done += read
-                events.advanced(read)
-            self._flush_unread(None, stats, events)
-        finally:
-            connection.execute(f"DROP VIEW IF EXISTS {_CASES}")
-            connection.unregister(_STREAM)
+        batches = self.reader.batches()
+        query = self.query()
+        done = 0
+        while True:
+            # one query per so many records: DuckDB's memory for a query of a policy's
+            # size grows as it runs (measured: about 2 KB a record for stdlib:all) and
+            # is given back when the query ends; planning again costs about 2 seconds
+            part = _first_records(batches, self.reader, _RECORDS_PER_QUERY)
+            first = next(part, None)
+            if first is None:
+                break
+            stream = pa.RecordBatchReader.from_batches(self.reader.schema, _chain(first, part))
+            connection.register(_STREAM, stream)
+            connection.execute(f"CREATE OR REPLACE TEMP VIEW {_CASES} AS "
+                               f"{self.reader.validation_sql(_STREAM)}")
+            try:
+                for rows in connection.sql(query).to_arrow_reader(_ROWS):
+                    self._deliver(rows, stats, events)
+                    events.advanced(self.reader.records - done)
+                    done = self.reader.records
+            finally:
+                connection.execute(f"DROP VIEW IF EXISTS {_CASES}")
+                connection.unregister(_STREAM)
+        self._flush_unread(None, stats, events)
         stats.records += self.reader.records
+        if hasattr(self.sink, "bulk_records"):
+            self.sink.bulk_records(self.reader.records - self.in_python)
 
     def _deliver(self, rows, stats, events) -> None:
         """Write a batch of decision rows; records marked `_special` (one row each) are
@@ -139,9 +153,24 @@ class ColumnarRun:
     def _in_python(self, raw: RawRecord, stats, events) -> None:
         from rulelang.batch import count_warnings, decide_one, deliver
 
+        self.in_python += 1
         checked = self.policy.validate(raw)
         count_warnings(stats, checked)
         deliver(self.policy, [(raw, checked)], decide_one, self.sink, self.options, events, stats)
+
+
+def _first_records(batches, reader, count: int):
+    """Batches from `batches` until the reader has read `count` records more."""
+    until = reader.records + count
+    for batch in batches:
+        yield batch
+        if reader.records >= until:
+            return
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
 
 
 def _typed(record_type, validated: str) -> str:

@@ -143,6 +143,44 @@ class Tally:
     def close(self) -> None:
         pass
 
+    # ---- counting SQL's rows (the columnar engine) -----------------------------------
+
+    @property
+    def columnar_format(self) -> str | None:
+        """The columnar engine hands over its decision rows when no group needs a
+        record's own fields (batch/columnar.py)."""
+        return "summary" if not self.group_by and not self.month_field else None
+
+    def bulk(self, rows) -> None:
+        """Decision rows of the columnar engine: agreement, outcome and the lists of
+        missing facts, exceptions that hold and exceptions left unproven."""
+        import pyarrow.compute as pc
+
+        if not rows.num_rows:
+            return
+        by_agreement = self.counts.setdefault((), {})
+        column = {name: _array(rows.column(name))
+                  for name in ("agreement", "outcome", "missing", "exceptions", "unproven")}
+        for agreement in column["agreement"].unique().to_pylist():     # in order of appearance
+            if agreement not in by_agreement:
+                by_agreement[agreement] = dict.fromkeys(ORDER, 0)
+                if agreement not in self.agreements:
+                    self.agreements.append(agreement)
+        for agreement, outcome, n in _counted(column["agreement"], column["outcome"]):
+            by_agreement[agreement][outcome] += n
+        for name, counts, key in (("missing", self.missing, fact_name), ("exceptions", self.exceptions, str),
+                                  ("unproven", self.unproven, str)):
+            items = column[name]
+            owners = column["agreement"].take(pc.list_parent_indices(items))
+            for agreement, item, n in _counted(owners, pc.list_flatten(items)):
+                counts[(agreement, key(item))] = counts.get((agreement, key(item)), 0) + n
+
+    def bulk_records(self, count: int) -> None:
+        """How many records the columnar engine decided (its rows leave out those whose
+        every decision a filter dropped)."""
+        self.records[()] = self.records.get((), 0) + count
+        self.counts.setdefault((), {})
+
     # ---- what was counted --------------------------------------------------------------
 
     @property
@@ -170,6 +208,23 @@ class Tally:
         """The outcome columns with any decision (an outcome filter hides the others)."""
         totals = self.totals()
         return [o for o in ORDER if any(row[o] for row in totals.values())] or list(ORDER)
+
+
+def _array(column):
+    """One Arrow array from a column of a table (chunked) or of a record batch."""
+    import pyarrow as pa
+
+    return pa.concat_arrays(column.chunks) if hasattr(column, "chunks") else column
+
+
+def _counted(first, second) -> list[tuple]:
+    """(a, b, how many rows have them) for two columns of the same length."""
+    import pyarrow as pa
+
+    if not len(first):
+        return []
+    table = pa.table({"a": first, "b": second}).group_by(["a", "b"]).aggregate([([], "count_all")])
+    return list(zip(*(table.column(name).to_pylist() for name in ("a", "b", "count_all"))))
 
 
 def _pct(part: int, whole: int) -> float:
