@@ -1,0 +1,129 @@
+"""From a file of records to a file of decisions, end to end, in one run: the command
+line on DuckDB and on Python against the same policy written by hand as one DuckDB
+query over the same file.
+
+    python benchmarks/file_to_file.py                  # 1,000,000 records
+    python benchmarks/file_to_file.py --records 50000  # a smoke run
+
+The policy is benchmarks/simplified_stca.rules; the hand-written baseline is
+benchmarks/simplified_stca.sql reading the same Parquet or JSON Lines file and
+writing Parquet with COPY, the way an analyst would. rulelang's runs are the
+command a user types (`rulelang run POLICY FILE --engine ... --out decisions.parquet`),
+start-up, checking and compiling included. Every output is compared with the
+baseline's, decision by decision, before the figures are printed. Figures: wall
+seconds and CPU seconds (all threads), the median of `--repeats` runs; the ratio
+is the baseline's time over rulelang's (1.0: as fast as the hand-written query).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import run as B  # noqa: E402  the record generators of benchmarks/run.py
+
+import rulelang  # noqa: E402
+from rulelang.backends.sql.duckdb import arrow_type, to_arrow_value  # noqa: E402
+
+COLUMNS = ("case", "agreement", "as_of", "status", "outcome", "returns_to", "exceptions", "missing",
+           "unestablished")
+
+
+def write_inputs(n: int, folder: Path) -> dict[str, Path]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    policy = rulelang.load(str(B.SIMPLIFIED))
+    record_type = policy.program.input_type
+    raw = B.simplified_records(n, 1, record_type)
+    values = B.validated(raw, record_type)
+    fields = list(record_type.fields.items())
+    table = pa.table({name: pa.array([to_arrow_value(v[name], t) for v in values], arrow_type(t))
+                      for name, t in fields})
+    paths = {"parquet": folder / "cases.parquet", "jsonl": folder / "cases.jsonl"}
+    pq.write_table(table, paths["parquet"])
+    with open(paths["jsonl"], "w", encoding="utf-8") as out:
+        for record in raw:
+            out.write(json.dumps(record) + "\n")
+    return paths
+
+
+def hand_written(kind: str, source: Path, target: Path) -> tuple[float, float]:
+    """(wall, CPU) of the hand-written query from `source` to a Parquet `target`."""
+    import duckdb
+
+    reader = (f"read_parquet('{source}')" if kind == "parquet" else
+              f"read_json('{source}', format = 'newline_delimited')")
+    query = (HERE / "simplified_stca.sql").read_text(encoding="utf-8").replace("FROM cases", f"FROM {reader}")
+    connection = duckdb.connect()
+    wall, cpu = time.perf_counter(), time.process_time()
+    connection.execute(f"COPY ({query}) TO '{target}' (FORMAT parquet)")
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def command_line(engine: str, source: Path, target: Path) -> tuple[float, float]:
+    """(wall, CPU of the child) of `rulelang run` from `source` to a Parquet `target`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "rulelang.cli", "run", str(B.SIMPLIFIED), str(source),
+                           "--engine", engine, "--out", str(target)], capture_output=True)
+    wall = time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in (0, 1):
+        raise SystemExit(done.stderr.decode(errors="replace"))
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def disagreements(ours: Path, hand: Path) -> int:
+    import duckdb
+
+    cols = ", ".join(f'"{c}"' for c in COLUMNS)
+    query = (f"SELECT count(*) FROM (SELECT {cols} FROM read_parquet('{ours}') "
+             f"EXCEPT ALL SELECT {cols} FROM read_parquet('{hand}'))")
+    return duckdb.sql(query).fetchall()[0][0]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--python", action="store_true", help="also time --engine python (slow)")
+    args = parser.parse_args(argv)
+    wrong = 0
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        inputs = write_inputs(args.records, folder)
+        print(f"simplified STCA, {args.records:,} records, file to Parquet file; median of {args.repeats}")
+        print(f"  {'':40} {'wall s':>8} {'CPU s':>8} {'ratio wall':>10} {'ratio CPU':>10}")
+        for kind, source in inputs.items():
+            rows = {"hand-written SQL (baseline)": lambda t: hand_written(kind, source, t),
+                    "rulelang run --engine duckdb": lambda t: command_line("duckdb", source, t)}
+            if args.python:
+                rows["rulelang run --engine python"] = lambda t: command_line("python", source, t)
+            figures = {}
+            for label, runner in rows.items():
+                target = folder / f"{label.split()[-1]}.parquet"
+                times = [runner(target) for _ in range(args.repeats)]
+                figures[label] = (statistics.median(t[0] for t in times), statistics.median(t[1] for t in times))
+                if label != "hand-written SQL (baseline)":
+                    wrong += disagreements(target, folder / "(baseline).parquet")
+            base = figures["hand-written SQL (baseline)"]
+            print(f" {kind}:")
+            for label, (wall, cpu) in figures.items():
+                print(f"  {label:40} {wall:8.2f} {cpu:8.2f} {base[0] / wall:10.2f} {base[1] / cpu:10.2f}")
+    print(f"decisions that differ from the baseline's: {wrong}")
+    return 0 if wrong == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
