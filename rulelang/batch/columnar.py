@@ -32,6 +32,7 @@ _CASES = "_rulelang_cases"      # the checked records: the relation the compiled
 _BLOCK = 1 << 22                # bytes of JSON Lines read at a time
 _ROWS = 65_536                  # decision rows handed back at a time
 _RECORDS_PER_QUERY = 250_000    # records one query decides (then it is run again on the next)
+_PARQUET_ROWS = 65_536           # Parquet rows read at a time
 
 
 def plan(policy: Policy, source, sink, options) -> "ColumnarRun | None":
@@ -332,7 +333,7 @@ class _Parquet(_Reader):
         types = {c: parquet.schema_arrow.field(c).type for c in columns}
         if from_text or validated_columns("t", types, record_type) is None:
             return None
-        return cls(source, record_type, options.batch_size)
+        return cls(source, record_type, _PARQUET_ROWS)
 
     def validation_sql(self, stream: str) -> str:
         from rulelang.backends.sql.ingest import validated_columns

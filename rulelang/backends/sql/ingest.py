@@ -217,8 +217,8 @@ def validated_columns(table: str, columns: dict, record_type: T.RecordType) -> e
     return exp.select(exp.column("_row"), exp.alias_(ok, "_ok"), *values).from_(table)
 
 
-def _typed_column(column, arrow, t: T.Type, json_fields: "JsonFields"):
-    """(value, ok) for a present value of a typed column."""
+def _typed_column(column, arrow, t: T.Type, json_fields: "JsonFields", depth: int = 0):
+    """(value, ok) for a present value of a typed column (or of an item or field of one)."""
     import pyarrow as pa
 
     text = pa.types.is_string(arrow) or pa.types.is_large_string(arrow)
@@ -235,6 +235,37 @@ def _typed_column(column, arrow, t: T.Type, json_fields: "JsonFields"):
     if t == T.INT and pa.types.is_integer(arrow):
         return exp.cast(column, "BIGINT"), exp.LTE(this=call("abs", exp.cast(column, "HUGEINT")),
                                                    expression=_n(MAX_INT))
+    if isinstance(t, (T.ListType, T.SetType)) and pa.types.is_list(arrow) and depth < 4:
+        item = exp.column(f"_i{depth}")
+        value, ok = _typed_column(item, arrow.value_type, T.strip(t.elem), json_fields, depth + 1)
+        present = exp.Not(this=exp.Is(this=item, expression=exp.Null()))
+        items = call("list_transform", column, exp.Lambda(this=value, expressions=[item.this]))
+        if isinstance(t, T.SetType):
+            items = call("list_sort", call("list_distinct", items))
+        each = exp.Lambda(this=exp.Coalesce(this=_all(present, ok), expressions=[exp.false()]),
+                          expressions=[item.this])
+        return items, _all(exp.LTE(this=call("len", column), expression=_n(MAX_ITEMS)),
+                           exp.Coalesce(this=call("list_bool_and", call("list_transform", column, each)),
+                                        expressions=[exp.true()]))
+    if isinstance(t, T.RecordType) and pa.types.is_struct(arrow) and depth < 4:
+        present_fields = {arrow.field(i).name: arrow.field(i).type for i in range(arrow.num_fields)}
+        if set(present_fields) - set(t.fields):
+            return exp.Null(), exp.false()          # a field the record has not: Python warns
+        values, oks = [], []
+        for name, field_type in t.fields.items():
+            if name not in present_fields:
+                if not T.is_optional(field_type):
+                    return exp.Null(), exp.false()
+                values.append(exp.PropertyEQ(this=exp.to_identifier(name), expression=exp.Null()))
+                continue
+            sub = exp.Dot(this=column, expression=exp.to_identifier(name, quoted=True))
+            present = exp.Not(this=exp.Is(this=sub, expression=exp.Null()))
+            value, ok = _typed_column(sub, present_fields[name], T.strip(field_type), json_fields, depth + 1)
+            values.append(exp.PropertyEQ(this=exp.to_identifier(name),
+                                         expression=exp.Case(ifs=[exp.If(this=present, true=value)])))
+            oks.append(exp.Paren(this=exp.Or(this=exp.Not(this=present), expression=exp.Paren(this=ok)))
+                       if T.is_optional(field_type) else _all(present, ok))
+        return call("struct_pack", *values), _all(*oks) if oks else exp.true()
     # anything else as the JSON the Python reader would see (a float, a decimal, a
     # timestamp, text for a date: refused by the JSON checks, so left to Python)
     return json_fields.value(call("to_json", column), t)
