@@ -90,15 +90,19 @@ CEL = whole_policy(_CEL, if_=lambda t, a, b: f"(({t}) ? {a} : {b})",
 
 # ---- zen-engine (GoRules): one expression over the record's fields ----------------------
 
-_ZEN = {
+# zen's expression language and rule-engine's read alike (`and`, `not`, bare field names)
+_WORDS = {
     "in_force": f"claim_day >= {IN_FORCE_DAY}",
     "scope": ('claim_country == "USA" and arrived_from == "CAN" and '
               'not ("USA" in nationalities or "CAN" in nationalities) and '
               '(entry_type == "land_port_of_entry" or (entry_type == "between_ports" and '
               f'entry_day >= {PROTOCOL_DAY} and claim_day - entry_day <= 14))'),
+    "unaccompanied_minor": "age < 18 and not accompanied",
+}
+_ZEN = {
+    **_WORDS,
     "family_in_us": (f'some(relatives, #.relation in {json.dumps(FAMILY)} and #.location == "USA" '
                      f'and #.status in {json.dumps(LAWFUL)})'),
-    "unaccompanied_minor": "age < 18 and not accompanied",
     "valid_visa": "valid_us_visa == true",
     "public_interest": "public_interest_waiver == true",
 }
@@ -136,14 +140,9 @@ def zen_graph() -> dict:
 # ---- rule-engine: one rule whose value is the answer ----------------------------------
 
 _RULE_ENGINE = {
-    "in_force": f"claim_day >= {IN_FORCE_DAY}",
-    "scope": ('claim_country == "USA" and arrived_from == "CAN" and '
-              'not ("USA" in nationalities or "CAN" in nationalities) and '
-              '(entry_type == "land_port_of_entry" or (entry_type == "between_ports" and '
-              f'entry_day >= {PROTOCOL_DAY} and claim_day - entry_day <= 14))'),
+    **_WORDS,
     "family_in_us": (f'[r for r in relatives if r["relation"] in {json.dumps(FAMILY)} and '
                      f'r["location"] == "USA" and r["status"] in {json.dumps(LAWFUL)}].length > 0'),
-    "unaccompanied_minor": "age < 18 and not accompanied",
     "valid_visa": "valid_us_visa",
     "public_interest": "public_interest_waiver",
 }

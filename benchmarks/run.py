@@ -21,7 +21,7 @@ peak RSS and throughput of `rulelang run stdlib:stca_us FILE --format jsonl`
 over 1,000,000 records.
 
 Timings are the median of repeated passes over the record set (or over a
-stated subset for slow engines). Turning a validated record into an engine's
+stated subset for slow engines), in CPU time of this process (CLOCK). Turning a validated record into an engine's
 input (a peer's context, CEL values) is done before timing, as validation is
 for compiled decide; `evaluate_many` and `Policy.evaluate` start from the raw
 JSON-shaped record.
@@ -63,6 +63,10 @@ OTHER_NATIONS = ["HND", "GTM", "SLV", "HTI", "TUR", "COL", "VEN", "AFG", "NGA", 
 SLOW_PASS_SECONDS = 1.5   # an engine slower than this per pass is timed on a subset
 REPEATS = 5
 CHECK_BUDGET_SECONDS = 90.0   # per peer: check every record unless that takes longer
+# Per-record timings count the CPU time of this process (every thread of it), not the
+# wall clock: on a machine shared with other jobs a pass may wait for a core, and that
+# wait is not the engine's. The command-line and streaming parts stay on the wall clock.
+CLOCK = time.process_time
 
 
 # ============================================================================================
@@ -467,19 +471,19 @@ def time_passes(fn, items: list, repeats: int, budget: float = SLOW_PASS_SECONDS
     """Median seconds per item over `repeats` passes; slow engines run on a prefix of `items`
     sized to about `budget` seconds a pass. Returns (µs per item, items timed)."""
     probe = items[: min(len(items), 500)]
-    start = time.perf_counter()
+    start = CLOCK()
     for item in probe:
         fn(item)
-    per = (time.perf_counter() - start) / max(1, len(probe))
+    per = (CLOCK() - start) / max(1, len(probe))
     subset = items
     if per * len(items) > budget:
         subset = items[: max(len(probe), int(budget / per))]
     samples = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = CLOCK()
         for item in subset:
             fn(item)
-        samples.append((time.perf_counter() - start) / len(subset))
+        samples.append((CLOCK() - start) / len(subset))
     return statistics.median(samples) * 1e6, len(subset)
 
 
@@ -487,15 +491,15 @@ def time_batch(run, items: list, repeats: int, budget: float = SLOW_PASS_SECONDS
     """Median seconds per item of `run(items)` (a function over the whole list, such as a
     streaming API); a slow one runs on a prefix sized to about `budget` seconds a pass."""
     probe = items[: min(len(items), 500)]
-    start = time.perf_counter()
+    start = CLOCK()
     run(probe)
-    per = (time.perf_counter() - start) / max(1, len(probe))
+    per = (CLOCK() - start) / max(1, len(probe))
     subset = items if per * len(items) <= budget else items[: max(len(probe), int(budget / per))]
     samples = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = CLOCK()
         run(subset)
-        samples.append((time.perf_counter() - start) / len(subset))
+        samples.append((CLOCK() - start) / len(subset))
     return statistics.median(samples) * 1e6, len(subset)
 
 
@@ -579,6 +583,9 @@ def bench_simplified(n: int, seed: int, repeats: int, skip_peers: bool) -> dict:
         for _ in policy.evaluate_many(records):
             pass
 
+    def validated_decide(record: dict):             # the same two steps, without the API layer
+        return compiled(validate_dict(record, record_type).value)
+
     checks = {
         "compiled rulelang": [decision_tuple(compiled(v), name) for v in values],
         "evaluate_many": [decision_tuple(d, name) for d in policy.evaluate_many(raw)],
@@ -600,18 +607,21 @@ def bench_simplified(n: int, seed: int, repeats: int, skip_peers: bool) -> dict:
         base_us, _ = time_passes(simplified_baseline, values, repeats, budget=1e9)
         full_us, _ = time_passes(simplified_baseline_decision, values, repeats, budget=1e9)
         comp_us, _ = time_passes(compiled, values, repeats, budget=1e9)
+        floor_us, _ = time_passes(validated_decide, raw, repeats, budget=1e9)
         many_us, _ = time_batch(evaluate_many, raw, repeats)
         eval_us, eval_n = time_passes(evaluate, raw, repeats)
         table.add("hand-written Python function (answer only)", f"{total:,}", base_us, base_us)
         table.add("hand-written Python, full Decision", f"{total:,}", full_us, base_us)
         table.add("rulelang compiled decide (validated before)", f"{total:,}", comp_us, base_us,
                   "" if bad["compiled rulelang"] == 0 and fbad == 0 else "MISMATCHES")
+        table.add("rulelang validate_dict + compiled decide", f"{total:,}", floor_us, base_us,
+                  "the two steps of evaluate_many, no API layer")
         table.add("rulelang evaluate_many (validation incl.)", f"{total:,}", many_us, base_us,
                   "" if bad["evaluate_many"] == 0 else "MISMATCHES")
         table.add("rulelang Policy.evaluate (interpreter, traces)", _count("subset", eval_n, total),
                   eval_us, base_us, "" if bad["Policy.evaluate (interpreter, traces)"] == 0 else "MISMATCHES")
         return {"baseline": base_us, "baseline_full": full_us, "compiled": comp_us,
-                "evaluate_many": many_us, "evaluate": eval_us}
+                "validate_and_decide": floor_us, "evaluate_many": many_us, "evaluate": eval_us}
 
     everything = Table(f"simplified_stca, every record ({n:,}, {n - len(complete):,} with unknown facts; "
                        f"median of {repeats} passes)")
@@ -672,8 +682,9 @@ def print_targets(mine: dict, peers: dict) -> None:
         print(f"     compiled decide vs the fastest peer ({fastest}): {ratio:.2f}× faster "
               f"(target ≥ 2): {'met' if ratio >= 2 else 'NOT met'}")
     ratio = mine["evaluate_many"] / mine["compiled"]
+    floor = mine["validate_and_decide"] / mine["compiled"]
     print(f"     evaluate_many / compiled decide: {ratio:.2f}× (target ≤ 2): "
-          f"{'met' if ratio <= 2 else 'NOT met'}")
+          f"{'met' if ratio <= 2 else 'NOT met'}; validate_dict + decide / decide: {floor:.2f}×")
     cedar = timed.get(Cedar.label)
     if cedar:
         ratio = cedar / mine["evaluate"]
