@@ -55,19 +55,21 @@ def _answer(result) -> tuple:
     return outcome, tuple(held), returns_to
 
 
-def whole_policy(conditions: dict, *, if_, held_of, empty: str, null: str, nonempty) -> str:
-    """The decision as one expression in an engine whose language has a conditional
-    `if_(test, then, else)`, list literals and a filter: `conditions` holds the
-    engine's text of each condition (`in_force`, `scope`, and one per exception).
-    Without a `let` in these languages the exceptions list is written twice; it is
-    only computed twice for an exempt person."""
-    def answer(outcome, held, returns_to):
+def whole_policy(conditions: dict, *, held_of, nonempty) -> str:
+    """The decision as one expression in an engine whose language has `test ? then :
+    else`, list literals and a filter (`held_of(items)`: the non-empty ones):
+    `conditions` holds the engine's text of each condition (`in_force`, `scope`,
+    and one per exception). Without a `let` in these languages the exceptions list
+    is written twice; it is only computed twice for an exempt person."""
+    def if_(test: str, then: str, else_: str) -> str:
+        return f"(({test}) ? {then} : {else_})"
+
+    def answer(outcome: str, held: str = "[]", returns_to: str = "null") -> str:
         return f'["{outcome}", {held}, {returns_to}]'
     held = held_of([if_(conditions[name], f'"{name}"', '""') for name in EXCEPTIONS])
-    in_scope = if_(nonempty(held), answer("exempt", held, null), answer("applies", empty, '"CAN"'))
-    return if_(conditions["in_force"],
-               if_(conditions["scope"], in_scope, answer("not_applicable", empty, null)),
-               answer("not_in_force", empty, null))
+    in_scope = if_(nonempty(held), answer("exempt", held), answer("applies", returns_to='"CAN"'))
+    return if_(conditions["in_force"], if_(conditions["scope"], in_scope, answer("not_applicable")),
+               answer("not_in_force"))
 
 
 # ---- CEL: one expression, c.FIELD (cel-python and the Rust common-expression-language) ----
@@ -84,9 +86,8 @@ _CEL = {
     "valid_visa": "c.valid_us_visa",
     "public_interest": "c.public_interest_waiver",
 }
-CEL = whole_policy(_CEL, if_=lambda t, a, b: f"(({t}) ? {a} : {b})",
-                   held_of=lambda items: f"[{', '.join(items)}].filter(n, n != \"\")",
-                   empty="[]", null="null", nonempty=lambda h: f"size({h}) > 0")
+CEL = whole_policy(_CEL, held_of=lambda items: f"[{', '.join(items)}].filter(n, n != \"\")",
+                   nonempty=lambda h: f"size({h}) > 0")
 
 # ---- zen-engine (GoRules): one expression over the record's fields ----------------------
 
@@ -106,9 +107,8 @@ _ZEN = {
     "valid_visa": "valid_us_visa == true",
     "public_interest": "public_interest_waiver == true",
 }
-ZEN = whole_policy(_ZEN, if_=lambda t, a, b: f"(({t}) ? {a} : {b})",
-                   held_of=lambda items: f"filter([{', '.join(items)}], # != \"\")",
-                   empty="[]", null="null", nonempty=lambda h: f"len({h}) > 0")
+ZEN = whole_policy(_ZEN, held_of=lambda items: f"filter([{', '.join(items)}], # != \"\")",
+                   nonempty=lambda h: f"len({h}) > 0")
 
 
 def zen_graph() -> dict:
@@ -146,9 +146,9 @@ _RULE_ENGINE = {
     "valid_visa": "valid_us_visa",
     "public_interest": "public_interest_waiver",
 }
-RULE_ENGINE = whole_policy(_RULE_ENGINE, if_=lambda t, a, b: f"(({t}) ? {a} : {b})",
+RULE_ENGINE = whole_policy(_RULE_ENGINE,
                            held_of=lambda items: f"[n for n in [{', '.join(items)}] if n != \"\"]",
-                           empty="[]", null="null", nonempty=lambda h: f"{h}.length > 0")
+                           nonempty=lambda h: f"{h}.length > 0")
 
 
 # ---- JsonLogic: one rule (a JSON tree) --------------------------------------------------
