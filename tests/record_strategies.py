@@ -41,7 +41,8 @@ def value_of(type_: T.Type, depth: int = 0) -> st.SearchStrategy:
     if type_ == T.COUNTRY:
         return st.sampled_from(COUNTRIES)
     if type_ == T.DURATION:
-        return st.integers(min_value=0, max_value=60).map(lambda days: f"{days} days")
+        return st.builds("{} {}".format, st.integers(0, 60), st.sampled_from(["days", "weeks", "months",
+                                                                             "years", "day"]))
     if isinstance(type_, T.EnumType):
         return st.sampled_from(type_.members)
     if isinstance(type_, (T.ListType, T.SetType)):

@@ -393,12 +393,13 @@ class _Compiler:
         active = self.window_test(rule.default_clause)
         with self.at(rule.default.span):
             base = self.ex(rule.default, {})
-        base_fn = f"(lambda: {base})" if not active else \
-            f"(lambda: {base} if {active} else ({no_value})())"
         if not rule.exceptions:
-            self.add(1, f"v = m[{fn!r}] = {base_fn}()")
+            value = base if not active else f"({base} if {active} else ({no_value})())"
+            self.add(1, f"v = m[{fn!r}] = {value}")
             self.add(1, "return v")
             return
+        base_fn = f"(lambda: {base})" if not active else \
+            f"(lambda: {base} if {active} else ({no_value})())"
         conds, values = {}, {}
 
         def collect(exceptions) -> None:
@@ -457,6 +458,7 @@ class _Value:
     code: str
     nullable: bool
     bound: bool = False
+    origin: int | None = None   # the rules line that computes it, if not the current one
 
 
 @attrs.define(eq=False)
@@ -499,7 +501,7 @@ class _Emitting:
 
     # values
     def status(self, agreement: ir.Agreement) -> None:
-        dates, statuses = agreement.timeline.changes
+        dates, statuses = _boundaries(*agreement.timeline.changes)
         if len(dates) <= 4:  # a short timeline: a chain of comparisons beats a call
             chain = repr(statuses[-1])
             for day, before in reversed(list(zip(dates, statuses))):
@@ -510,8 +512,9 @@ class _Emitting:
 
     def clause_value(self, expr, conjunct: ir.Conjunct) -> _Value:
         with self.c.at(conjunct.span):
-            value = _Value(self.c.ex(expr, {}), expr.nullable)
-            self._bind(value)
+            value = _Value(self.c.ex(expr, {}), expr.nullable, origin=self.c.origin)
+            if expr.nullable:   # tested twice (false? unknown?); else once, in when_false
+                self._bind(value)
         return value
 
     def returns_to(self, agreement: ir.Agreement) -> _Value:
@@ -546,7 +549,16 @@ class _Emitting:
             yield from self._block(test)
 
     def when_false(self, value: _Value):
-        yield from self._block(f"{self._bind(value)} is False")
+        if value.nullable or value.bound:
+            yield from self._block(f"{self._bind(value)} is False")
+            return
+        saved, self.c.origin = self.c.origin, value.origin
+        self.line(f"if not {value.code}:")   # no `c = ...; if c is False`
+        self.c.origin = saved
+        self.indent += 1
+        yield
+        self.indent -= 1
+        self._closed = ("if", None, len(self.c.section.lines))
 
     def when_true(self, value: _Value):
         code = self._bind(value)
@@ -619,6 +631,14 @@ class _Emitting:
     def close(self) -> None:
         """Drop the declarations of accumulators that were never used."""
         self.c.section.lines = [line for line in self.c.section.lines if line[1]]
+
+
+def _boundaries(dates, statuses) -> tuple[list, list]:
+    """A timeline's status changes without the dates that change nothing (a `signed`
+    after a `proposed` leaves it not yet in force): `statuses[i]` holds before
+    `dates[i]`, `statuses[-1]` after the last date."""
+    kept = [i for i in range(len(dates)) if statuses[i] != statuses[i + 1]]
+    return [dates[i] for i in kept], [statuses[i] for i in kept] + [statuses[-1]]
 
 
 def _size(expr) -> int:

@@ -3,6 +3,7 @@ the input record type, and decisions written back out (JSON Lines, JSON, CSV, Pa
 
     read.py      what kind of input, its header, its records one at a time
     validate.py  a record against the input type: a typed value, or every error it has
+    fastpath.py  the validator generated per record type, for valid records (validate.py's fast path)
     write.py     decision rows out, with kept input fields and error rows in place
 """
 

@@ -16,17 +16,17 @@ import math
 import re
 import weakref
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 import attrs
 
 from rulelang import countries
 from rulelang.diagnostics import did_you_mean
+from rulelang.records.fastpath import MAX_ITEMS, MAX_TEXT, SLOW, compile_validator
 from rulelang.records.read import RawRecord, is_text_type, strict_json
 from rulelang.runtime import MAX_INT, Duration, Unknown, make_duration
 from rulelang.semantics import types as T
 
-MAX_TEXT = 100_000          # characters in one text value
-MAX_ITEMS = 10_000          # items in one list or set
 MAX_DEPTH = 32              # nesting of lists and records
 MAX_ERRORS = 20             # errors listed for one record
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -78,8 +78,10 @@ def _one(field: str | None, message: str) -> str:
     return f"field `{field}`: {message}" if field else message
 
 
-@attrs.frozen
-class ValidRecord:
+class ValidRecord(NamedTuple):
+    """A named tuple, not an attrs class (as decision.Decision): one is made per
+    record, and a frozen attrs instance costs about as much as validating a small
+    record (measured with callgrind)."""
     case: str
     position: str
     value: dict
@@ -96,13 +98,18 @@ class _Invalid(Exception):
 
 def record_id(raw: RawRecord) -> str:
     data = raw.data
-    if isinstance(data, dict):
-        value = data.get("id")
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**200:
-            return str(value)  # (an int with thousands of digits cannot even be printed)
-        if isinstance(value, str) and value.strip():
-            return value[:200]
-    return raw.position
+    return _dict_id(data, raw.position) if isinstance(data, dict) else raw.position
+
+
+def _dict_id(data: dict, position: str) -> str:
+    value = data.get("id")
+    if type(value) is str and value.strip():   # the usual case first
+        return value[:200]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**200:
+        return str(value)  # (an int with thousands of digits cannot even be printed)
+    if isinstance(value, str) and value.strip():
+        return value[:200]
+    return position
 
 
 def validate(raw: RawRecord, record_type: T.RecordType, fast=None) -> ValidRecord | InvalidRecord:
@@ -136,109 +143,65 @@ def validate(raw: RawRecord, record_type: T.RecordType, fast=None) -> ValidRecor
 
 def validate_dict(data: object, record_type: T.RecordType, position: str = "record") \
         -> ValidRecord | InvalidRecord:
-    return validate(RawRecord(position, data=data), record_type)
+    """A record given as a dict (JSON-shaped, or Python values: `datetime.date` for a
+    date, a tuple for a list, a set for a set, `Decimal` for a decimal)."""
+    if type(data) is dict:
+        entry = _fast_cache.get(id(record_type))   # _fast_validator, inlined: once a record
+        check = entry[1] if entry is not None and entry[0]() is record_type else \
+            _fast_validator(record_type)
+        value = check(data, "")
+        if value is not _SLOW:
+            return _new(ValidRecord, (_dict_id(data, position), position, value, ()))
+    return validate(RawRecord(position, data=data), record_type, _refused)
+
+
+_new = tuple.__new__
 
 
 # ---- the fast path ------------------------------------------------------------------
-# Most records are valid. For them a validator built once per record type checks
-# and converts with no per-field type dispatch; anything unusual (an error, an
-# unknown field, a float for an int, a non-ASCII string) returns _SLOW and the
-# record is validated again by the general code below, which words the errors.
-# Both must give equal values: tests/test_records.py checks it.
+# A validator generated once per record type (fastpath.py) checks and converts a
+# valid record; anything unusual comes back as SLOW and the general path below
+# validates the record again and words the errors. Both must give equal values:
+# tests/test_records.py checks it. The cache is weak: a record type that is no
+# longer used (a Policy dropped by a long-running server) takes its validator along.
 
-_SLOW = object()
-_FAST_DEPTH = 8
-# for callers without a Policy; weak, so a long-running server that loads policy
-# after policy does not keep every record type it ever saw
-_fast_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SLOW = SLOW
+# id(record type) -> (a weak reference to it, its validator); the entry goes when the type
+# does (a plain dict: WeakKeyDictionary.get builds a weak reference on every call)
+_fast_cache: dict[int, tuple] = {}
 
 
 def fast_validator(record_type: T.RecordType):
-    """The fast-path validator of `record_type`, built anew (a Policy keeps its own)."""
-    return _fast_record(record_type, 0)
+    """The fast-path validator of `record_type`, built anew (a Policy keeps its own):
+    `check(data, at="") -> value | SLOW`."""
+    return compile_validator(record_type, _general_value)
 
 
 def _fast_validator(record_type: T.RecordType):
-    validator = _fast_cache.get(record_type)
-    if validator is None:
-        validator = _fast_cache[record_type] = fast_validator(record_type)
+    key = id(record_type)
+    entry = _fast_cache.get(key)
+    if entry is not None and entry[0]() is record_type:
+        return entry[1]
+    validator = fast_validator(record_type)
+    _fast_cache[key] = (weakref.ref(record_type, lambda _, key=key: _fast_cache.pop(key, None)),
+                        validator)
     return validator
 
 
-def _fast_record(record_type: T.RecordType, depth: int):
-    plan = []
-    fields = frozenset(record_type.fields)
-    for name, field_type in record_type.fields.items():
-        convert, structured = _fast_value(T.strip(field_type), depth + 1)
-        plan.append((name, T.is_optional(field_type), convert, structured,
-                     Unknown(frozenset({name}))))
-
-    def validate_record(data, prefix: str):
-        if type(data) is not dict or not data.keys() <= fields:
-            return _SLOW
-        out = {}
-        get = data.get
-        for name, optional, convert, structured, top_unknown in plan:
-            value = get(name)
-            if value is None:
-                if not optional:
-                    return _SLOW
-                out[name] = top_unknown if not prefix else Unknown(frozenset({prefix + name}))
-                continue
-            value = convert(value, prefix + name) if structured else convert(value)
-            if value is _SLOW:
-                return _SLOW
-            out[name] = value
-        return out
-
-    return validate_record
+def _refused(data, at: str = ""):
+    """The fast path, once it has refused a record: straight to the general path."""
+    return _SLOW
 
 
-def _fast_value(type_: T.Type, depth: int):
-    """(converter, takes_a_path) for values of `type_`."""
-    if depth > _FAST_DEPTH:
-        return (lambda value, path: _SLOW), True
-    if type_ == T.BOOL:
-        return (lambda v: v if v is True or v is False else _SLOW), False
-    if type_ == T.INT:
-        return (lambda v: v if type(v) is int and -MAX_INT <= v <= MAX_INT else _SLOW), False
-    if type_ == T.TEXT:
-        return (lambda v: v if type(v) is str and v.isascii() and len(v) <= MAX_TEXT else _SLOW), False
-    if type_ == T.DATE:
-        def date(v):
-            if type(v) is str and len(v) == 10 and v.isascii() and v[4] == "-" and v[7] == "-":
-                try:
-                    return _dt.date.fromisoformat(v)
-                except ValueError:
-                    return _SLOW
-            return _SLOW
-        return date, False
-    if type_ == T.COUNTRY:
-        codes = countries.codes()
-        return (lambda v: v if type(v) is str and v in codes else _SLOW), False
-    if isinstance(type_, T.EnumType):
-        members = frozenset(type_.members)
-        return (lambda v: v if type(v) is str and v in members else _SLOW), False
-    if isinstance(type_, T.RecordType):
-        record = _fast_record(type_, depth)
-        return (lambda v, path: record(v, path + ".")), True
-    if isinstance(type_, (T.ListType, T.SetType)):
-        convert, structured = _fast_value(type_.elem, depth + 1)
-        make = tuple if isinstance(type_, T.ListType) else frozenset
-
-        def collection(v, path):
-            if type(v) is not list or len(v) > MAX_ITEMS:
-                return _SLOW
-            if structured:
-                items = [convert(item, f"{path}[{i}]") for i, item in enumerate(v)]
-            else:
-                items = [convert(item) for item in v]
-            for item in items:
-                if item is _SLOW:
-                    return _SLOW
-            return make(items)
-        return collection, True
-    return (lambda v: _SLOW), False  # decimals and durations: the general path
+def _general_value(value, type_: T.Type):
+    """One value by the general path, for generated code; raises on anything wrong
+    (the record is then validated again from the start, which words the error)."""
+    warnings: list = []
+    errors: list = []
+    out = _value(value, type_, "", False, warnings, errors, 0)
+    if warnings or errors:
+        raise _Invalid(None, "invalid")
+    return out
 
 
 def _cells_as_json(data: dict, record_type: T.RecordType) -> dict | None:
@@ -263,7 +226,8 @@ def _cells_as_json(data: dict, record_type: T.RecordType) -> dict | None:
 
 def _json_kind(value) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
-            int: "a number", float: "a number", type(None): "null"}.get(type(value), "a value")
+            int: "a number", float: "a number", type(None): "null", Decimal: "a number",
+            tuple: "a list", set: "a set", frozenset: "a set", _dt.date: "a date"}.get(type(value), "a value")
 
 
 def _record(data: dict, record_type: T.RecordType, path: str, from_text: bool,
@@ -312,7 +276,12 @@ def _value(value, type_: T.Type, path: str, from_text: bool, warnings: list, err
             raise _Invalid(path, f"expected an object ({type_.name}), got {_json_kind(value)}")
         return _record(value, type_, path + ".", from_text, warnings, errors, depth)
     if isinstance(type_, (T.ListType, T.SetType)):
-        if not isinstance(value, list):
+        # from Python: a tuple for a list; a set or frozenset for a set, not for a list
+        ordered = isinstance(type_, T.ListType)
+        if ordered and isinstance(value, (set, frozenset)):
+            raise _Invalid(path, f"`{type_}` keeps its items in order and a Python set has no "
+                           "order: pass a list or a tuple")
+        if not isinstance(value, (list, tuple, set, frozenset)):
             raise _Invalid(path, f"expected a list, got {_json_kind(value)}")
         if len(value) > MAX_ITEMS:
             raise _Invalid(path, f"has more than {MAX_ITEMS} items")
@@ -349,13 +318,17 @@ def _scalar(value, type_: T.Type, path: str):
             return value
         if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_INT:
             return int(value)
+        if (isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()
+                and abs(value) <= MAX_INT):   # from Python, as the number 3 in JSON
+            return int(value)
         raise _Invalid(path, f"expected a whole number, got {_json_kind(value)}")
     if type_ == T.DECIMAL:
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
             raise _Invalid(path, f"expected a number, got {_json_kind(value)}")
         if isinstance(value, float) and not math.isfinite(value):
             raise _Invalid(path, "expected a finite number")
         try:
+            # a Decimal from Python reads as its text would ("1.50" keeps its places)
             number = Decimal(value) if isinstance(value, int) else Decimal(str(value))
         except InvalidOperation:
             raise _Invalid(path, f"`{_clip(str(value))}` is not a number") from None
@@ -369,6 +342,16 @@ def _scalar(value, type_: T.Type, path: str):
             raise _Invalid(path, f"text longer than {MAX_TEXT} characters")
         return value
     if type_ == T.DATE:
+        if type(value) is _dt.date:   # from Python
+            return value
+        if isinstance(value, _dt.datetime):
+            # A date-only datetime (midnight, no time zone) is what pandas and database
+            # drivers give for a DATE column: its day is not in doubt. Any other moment's
+            # calendar day depends on a time zone, and guessing it could move a claim date.
+            if value.tzinfo is None and value.time() == _dt.time():
+                return value.date()
+            raise _Invalid(path, f"expected a date, got the moment {value.isoformat()}: pass its "
+                           "calendar day (`.date()` in the right time zone)")
         if not isinstance(value, str) or not _DATE.match(value):
             try:
                 shown = _clip(json.dumps(value))
@@ -388,6 +371,10 @@ def _scalar(value, type_: T.Type, path: str):
                            + (f" ({hint})" if hint else ""))
         return value
     if type_ == T.DURATION:
+        if isinstance(value, _dt.timedelta):   # from Python
+            if value.seconds or value.microseconds:
+                raise _Invalid(path, f"a duration counts whole days; {value} has a time of day in it")
+            value = f"{value.days} days"
         match = _DURATION.match(value) if isinstance(value, str) else None
         if match is None:
             raise _Invalid(path, "expected a duration such as \"14 days\"")

@@ -1,0 +1,275 @@
+"""A validator generated for one record type: the fast path for valid records.
+
+Most records are valid. For them `compile_validator(record_type, general)`
+writes Python source for the record type — each field's test inlined, no
+dispatch on the type at run time, one dict display for the result — compiles
+it once, and returns `check(data) -> dict | SLOW`. Anything unusual (an error,
+an unknown field, a float for an int, a non-ASCII string, an object that only
+looks like a string) returns SLOW, and validate.py validates the record again
+on its general path, which words the errors. The two must give equal values on
+every input: tests/test_records.py checks it with Hypothesis.
+
+Two shapes, chosen by the number of fields (measured in benchmarks/run.py's
+records): a record with few fields is read field by field in straight-line
+code; a wide one (the stdlib's union `Case` has about 80 fields, of which a
+record holds 10 to 20) starts from the all-unknown record and reads only the
+keys the record has, through a table of per-field checks.
+
+A path such as `relatives[2].age` is only needed for the unknown value of a
+missing optional field inside a list: it is passed down as a chain of
+(parent, step) tuples and written out only then.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+from rulelang import countries
+from rulelang.runtime import MAX_INT, Unknown
+from rulelang.semantics import types as T
+
+MAX_TEXT = 100_000          # characters in one text value (validate.py's limits too)
+MAX_ITEMS = 10_000          # items in one list or set
+FAST_DEPTH = 8              # deeper values take the general path (which checks MAX_DEPTH)
+WIDE = 16                   # a record with more fields reads only the keys it is given
+
+SLOW = object()
+
+
+class _Slow(Exception):
+    """Raised anywhere in generated code: this record needs the general path."""
+
+
+def _fact(at, name: str) -> str:
+    """The path of field `name` of the record at `at` ('' at the top, else (parent, step))."""
+    base = _path(at)
+    return f"{base}.{name}" if base else name
+
+
+def _path(at) -> str:
+    if type(at) is str:
+        return at
+    parent, step = at
+    base = _path(parent)
+    if type(step) is int:
+        return f"{base}[{step}]"
+    return f"{base}.{step}" if base else step
+
+
+_DATES: dict = {}          # "2024-05-01" -> the date, for every valid date text seen
+_MAX_DATES = 100_000       # then the cache starts again (a file of random dates)
+
+
+def _read_date(v):
+    """A date field's value the cache does not hold: a new text, or a date from Python."""
+    # "2024-05-01" exactly (fromisoformat also takes "20240501" and week dates, which the
+    # general path refuses); not a real date: ValueError, the general path words it
+    if type(v) is str and len(v) == 10 and v[4] == "-" and v[7] == "-" and v.isascii():
+        day = _dt.date.fromisoformat(v)
+        if len(_DATES) >= _MAX_DATES:
+            _DATES.clear()
+        _DATES[v] = day
+        return day
+    if type(v) is _dt.date:
+        return v
+    raise _Slow
+
+
+class _Generator:
+    def __init__(self, general) -> None:
+        self.namespace: dict = {"_Slow": _Slow, "U": Unknown, "fact": _fact, "general": general,
+                                "DATES": _DATES, "read_date": _read_date,
+                                "MAX_INT": MAX_INT, "MAX_TEXT": MAX_TEXT, "MAX_ITEMS": MAX_ITEMS}
+        self.functions: list[str] = []
+        self.names: dict = {}       # (id of record type, depth) -> function name
+        self.kept: list = []        # the record types, while generating (ids stay unique)
+        self._consts: dict = {}
+        self.counter = 0
+
+    def const(self, value, prefix: str = "k") -> str:
+        hashable = isinstance(value, (str, frozenset, Unknown))
+        key = (prefix, value if hashable else id(value))
+        if key not in self._consts:
+            name = f"{prefix}{len(self._consts)}"
+            self._consts[key] = name
+            self.namespace[name] = value
+            if not hashable:
+                self.kept.append(value)
+        return self._consts[key]
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    # ---- records ----------------------------------------------------------------------
+
+    def record_function(self, record_type: T.RecordType, depth: int) -> str:
+        """`recN(data, at)`: the typed value of a record at path `at` (at the top: or SLOW)."""
+        key = (id(record_type), depth)
+        if key not in self.names:
+            self.kept.append(record_type)
+            self.names[key] = name = f"rec{len(self.names)}"
+            shape = self._wide if depth == 0 and len(record_type.fields) > WIDE else self._straight
+            header, *body = shape(name, record_type, depth)
+            if depth == 0:
+                # the entry point: any surprise (a wrong value, a KeyError for an unknown
+                # field, a TypeError for an unhashable one) means the general path decides
+                body = ["    try:", *("    " + line for line in body),
+                        "    except Exception:", "        return SLOW"]
+            self.functions.append("\n".join([header, *body]) + "\n")
+        return self.names[key]
+
+    def _missing(self, field: str, field_type: T.Type, depth: int) -> str:
+        """The value of an absent or null field: its unknown value, or `raise _Slow`."""
+        if not T.is_optional(field_type):
+            return "raise _Slow"   # the general path says which field
+        if depth == 0:
+            return self.const(Unknown(frozenset({field})), "unknown")
+        return f"U(frozenset((fact(at, {self.const(field)}),)))"
+
+    def _straight(self, name: str, record_type: T.RecordType, depth: int) -> list[str]:
+        fields = frozenset(record_type.fields)
+        lines = [f"def {name}(data, at=''):", "    if type(data) is not dict:", "        raise _Slow",
+                 "    get = data.get", "    absent = 0"]
+        values = []
+        for field, field_type in record_type.fields.items():
+            var = self.fresh("v")
+            values.append((field, var))
+            lines.append(f"    {var} = get({self.const(field)})")
+            body = self.value(var, T.strip(field_type), depth + 1, self.child(record_type, field))
+            missing = self._missing(field, field_type, depth)
+            if missing == "raise _Slow":
+                # every test refuses None: a missing required field falls to the general path
+                lines.extend("    " + line for line in body)
+                continue
+            lines += [f"    if {var} is None:", f"        {var} = {missing}", "        absent += 1",
+                      "    else:"]
+            lines.extend("        " + line for line in body)
+        # every field not absent (nor null) was found: if the record has no more keys than
+        # that, it has no unknown field; only a record with nulls needs the full test
+        lines += [f"    if len(data) + absent != {len(fields)} and not data.keys() <= "
+                  f"{self.const(fields, 'fields')}:", "        raise _Slow"]
+        display = ", ".join(f"{self.const(field)}: {var}" for field, var in values)
+        return lines + [f"    return {{{display}}}"]
+
+    def child(self, record_type: T.RecordType, field: str) -> str:
+        """The code of the path of `field`, or None where no unknown value can need it."""
+        return f"(at, {self.const(field)})" if _needs_path(record_type.fields[field]) else "None"
+
+    def _wide(self, name: str, record_type: T.RecordType, depth: int) -> list[str]:
+        required = frozenset(f for f, t in record_type.fields.items() if not T.is_optional(t))
+        # every field, in declaration order; the required ones are all overwritten
+        defaults = {f: None if f in required else Unknown(frozenset({f}))
+                    for f in record_type.fields}
+        checks = {}
+        for field, field_type in record_type.fields.items():
+            check = self.fresh("check")
+            body = self.value("v", T.strip(field_type), depth + 1, self.child(record_type, field))
+            missing = self._missing(field, field_type, depth)
+            lines = [f"def {check}(v, at):", "    if v is None:",
+                     f"        {missing if missing == 'raise _Slow' else 'return ' + missing}"]
+            lines += ["    " + line for line in body] + ["    return v"]
+            self.functions.append("\n".join(lines) + "\n")
+            checks[field] = check
+        table = self.fresh("checks")
+        self.functions.append(f"{table} = {{{', '.join(f'{self.const(f)}: {c}' for f, c in checks.items())}}}\n")
+        # an unknown field is a KeyError in the table: the general path warns about it
+        return [f"def {name}(data, at=''):",
+                f"    if type(data) is not dict or not data.keys() >= {self.const(required, 'required')}:",
+                "        raise _Slow",
+                f"    out = {self.const(defaults, 'defaults')}.copy()",
+                "    for key, v in data.items():",
+                f"        out[key] = {table}[key](v, at)",
+                "    return out"]
+
+    # ---- values -------------------------------------------------------------------------
+
+    def value(self, var: str, type_: T.Type, depth: int, at: str) -> list[str]:
+        """Statements that check `var` (known not None) and leave its typed value in it;
+        `at` is the code of its path."""
+        if depth > FAST_DEPTH:
+            return ["raise _Slow"]
+        if type_ == T.BOOL:
+            return [f"if {var} is not True and {var} is not False:", "    raise _Slow"]
+        if type_ == T.INT:
+            return [f"if type({var}) is not int or not -MAX_INT <= {var} <= MAX_INT:", "    raise _Slow"]
+        if type_ == T.TEXT:
+            return [f"if type({var}) is not str or not {var}.isascii() or len({var}) > MAX_TEXT:",
+                    "    raise _Slow"]
+        if type_ == T.DATE:
+            # records hold few distinct dates: each text is read once (_read_date)
+            d = self.fresh("d")
+            return [f"{d} = DATES.get({var})", f"{var} = {d} if {d} is not None else read_date({var})"]
+        members = self.members(type_)
+        if members is not None:
+            # a set of str holds no other type (an unhashable value: TypeError, the general path)
+            return [f"if {var} not in {members}:", "    raise _Slow"]
+        if isinstance(type_, T.RecordType):
+            return [f"{var} = {self.record_function(type_, depth)}({var}, {at})"]
+        if isinstance(type_, (T.ListType, T.SetType)):
+            return self.collection(var, type_, depth, at)
+        # decimals, durations: rare in records; the general path's own conversion
+        return [f"{var} = general({var}, {self.const(type_, 'type')})"]
+
+    def members(self, type_: T.Type) -> str | None:
+        """The frozenset of strings a value of `type_` must be one of, if it is such a type."""
+        if type_ == T.COUNTRY:
+            return self.const(frozenset(countries.codes()), "codes")
+        if isinstance(type_, T.EnumType):
+            return self.const(frozenset(type_.members), "members")
+        return None
+
+    def collection(self, var: str, type_, depth: int, at: str) -> list[str]:
+        make = "tuple" if isinstance(type_, T.ListType) else "frozenset"
+        # a list field takes a JSON list or a Python tuple; a set field also a Python set
+        kinds = "list, tuple" if make == "tuple" else "list, tuple, set, frozenset"
+        lines = [f"if type({var}) not in ({kinds}) or len({var}) > MAX_ITEMS:", "    raise _Slow"]
+        if T.is_optional(type_.elem):
+            return lines + ["raise _Slow"]   # unknown items: the general path
+        elem = type_.elem
+        members = self.members(elem)
+        if members is not None:   # (measured: a loop beats set operations on short lists)
+            item = self.fresh("x")
+            return lines + [f"for {item} in {var}:", f"    if {item} not in {members}:",
+                            "        raise _Slow", f"{var} = {make}({var})"]
+        item, index, out = self.fresh("x"), self.fresh("i"), self.fresh("items")
+        if isinstance(elem, T.RecordType) and depth + 1 <= FAST_DEPTH:
+            function = self.record_function(elem, depth + 1)
+            if not _needs_path(elem):
+                return lines + [f"{var} = {make}([{function}({item}, None) for {item} in {var}])"]
+            return lines + [f"{var} = {make}([{function}({item}, ({at}, {index})) "
+                            f"for {index}, {item} in enumerate({var})])"]
+        body = self.value(item, elem, depth + 1, f"({at}, {index})")
+        return lines + [f"{out} = []", f"for {index}, {item} in enumerate({var}):",
+                        *("    " + line for line in body),
+                        f"    {out}.append({item})", f"{var} = {make}({out})"]
+
+
+def _needs_path(type_: T.Type, seen: frozenset = frozenset()) -> bool:
+    """Can a value of `type_` hold a record with an optional field (whose unknown value
+    names its path)?"""
+    type_ = T.strip(type_)
+    if isinstance(type_, (T.ListType, T.SetType)):
+        return _needs_path(type_.elem, seen)
+    if not isinstance(type_, T.RecordType) or id(type_) in seen:
+        return False
+    return any(T.is_optional(t) or _needs_path(t, seen | {id(type_)})
+               for t in type_.fields.values())
+
+
+def compile_validator(record_type: T.RecordType, general):
+    """`check(data, at="") -> dict | SLOW` for records of `record_type`. `general(value,
+    type)` converts a value the generated code does not specialise (validate.py's
+    general path) and raises on anything wrong."""
+    generator = _Generator(general)
+    top = generator.record_function(record_type, 0)
+    source = "".join(generator.functions)
+    namespace = generator.namespace
+    namespace["SLOW"] = SLOW
+    exec(compile(source, f"<rulelang validator {record_type.name}>", "exec"), namespace)  # noqa: S102
+    check = namespace[top]
+    check.source = source
+    return check
+
+
+__all__ = ["SLOW", "compile_validator"]
