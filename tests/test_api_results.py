@@ -235,8 +235,8 @@ def test_the_shared_validator_cache_lets_go_of_dropped_policies():
 
     loaded = rulelang.load(FIXTURES / "api_policy.rules")
     validation.validate_dict(case(), loaded.program.input_type)      # no Policy: the cache
-    assert loaded.program.input_type in validation._fast_cache
-    before = len(validation._fast_cache)
+    assert id(loaded.program.input_type) in validation._fast_cache     # keyed by the type's id,
+    before = len(validation._fast_cache)                               # held by a weak reference
     del loaded
     gc.collect()
     assert len(validation._fast_cache) == before - 1
