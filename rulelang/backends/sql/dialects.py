@@ -7,7 +7,7 @@ object and never names an engine's function itself; sqlglot writes the text.
 
 from __future__ import annotations
 
-from sqlglot import exp
+from sqlglot import exp, transforms
 from sqlglot.dialects.spark import Spark
 
 from rulelang.semantics import types as T
@@ -104,10 +104,11 @@ class Dialect:
         """One row per item of `_decisions` (a list of structs), its fields as columns."""
         item = exp.column("_item")
         inner = exp.select(exp.column("_row"), exp.column("_suspect"),
-                           exp.alias_(call("unnest", exp.column("_decisions")), "_item")).from_(rows.subquery("_r"))
+                           exp.alias_(call("unnest", exp.column("_decisions")), "_item")
+                           ).from_(rows.subquery("_r", copy=False), copy=False)
         return exp.select(exp.column("_row"), exp.column("_suspect"),
                           *[exp.alias_(self.field(item, name), name, quoted=True) for name in columns]
-                          ).from_(inner.subquery("_u"))
+                          ).from_(inner.subquery("_u", copy=False), copy=False)
 
     def sql_type(self, t: T.Type) -> str:
         t = T.strip(t)
@@ -140,7 +141,13 @@ class SparkSQL(Spark):
 
     class Generator(Spark.Generator):
         TRANSFORMS = {**Spark.Generator.TRANSFORMS,
-                      exp.Div: lambda self, e: self.func("TRY_DIVIDE", e.this, e.expression)}
+                      exp.Div: lambda self, e: self.func("TRY_DIVIDE", e.this, e.expression),
+                      # without sqlglot's `any_to_exists`: the compiler never writes `ANY`,
+                      # and that rewrite searches the whole subtree of every SELECT, which
+                      # for nested stages is quadratic (10 of the 11 s stdlib:all took)
+                      exp.Select: transforms.preprocess([transforms.eliminate_qualify,
+                                                         transforms.eliminate_distinct_on,
+                                                         transforms.unnest_to_explode])}
 
 
 class SparkDialect(Dialect):
@@ -260,7 +267,7 @@ class SparkDialect(Dialect):
         """One row per item of `_decisions` (an array of structs whose fields are
         `columns`): `inline` makes each field a column."""
         return exp.select(exp.column("_row"), exp.column("_suspect"), call("inline", exp.column("_decisions"))
-                          ).from_(rows.subquery("_r"))
+                          ).from_(rows.subquery("_r", copy=False), copy=False)
 
     def sql_type(self, t: T.Type) -> exp.DataType:
         return _spark_type(self._type_text(t))
