@@ -44,7 +44,7 @@ from rulelang.core import decide as D
 from rulelang.core import ir
 from rulelang.semantics import types as T
 from rulelang.semantics.program import STATE
-from rulelang.backends.sql.columns import Columns, Shared, Step
+from rulelang.backends.sql.columns import Columns, Shared, Step, costly
 from rulelang.backends.sql.dialects import DIALECTS, Dialect
 
 TRUE, FALSE, NULL = exp.true(), exp.false(), exp.null()
@@ -552,8 +552,11 @@ class SqlCompiler:
         sql = self.keep(name, v.sql)
         facts = None
         if v.nullable:
-            # facts written out, or already a column of their own, are read as they are
-            facts = self.f(v) if _static(v.facts) is not None or isinstance(v.facts, exp.Column) else \
+            # facts written out, a column already, or small (read only where the value is
+            # NULL: computing them as a column would test every record) are read as they are
+            inline = _static(v.facts) is not None or isinstance(v.facts, exp.Column) or (
+                not isinstance(self.context, Shared) and not costly(v.facts))
+            facts = self.f(v) if inline else \
                 self.keep(f"{name}_f", _case((_is_null(sql), self.f(v))), guarded=False)
             if isinstance(facts, exp.Column) and facts.name not in self.shapes:
                 self.shapes[facts.name] = self.shape(v.facts)
@@ -675,7 +678,7 @@ class SqlCompiler:
             except Unsupported as error:
                 self.failed[agreement] = str(error)
                 raise
-            self.done[agreement] = {key: self.keep(f"{name}_{key}_v", value) for key, value in parts.items()}
+            self.done[agreement] = parts
         return self.done[agreement]
 
     def decision(self, agreement: ir.Agreement, name: str) -> dict:
@@ -711,9 +714,9 @@ class SqlCompiler:
             value = self.store(f"{name}_x{n}", value)
             suspects.append(value.suspect)
             held_tests.append(_is(value.sql, True))
-            held.append(_case((held_tests[-1], self.d.make_list([_text(exc.name)]))))
-            if unest_of is not None:   # counter-exceptions record their own: no cheap guard
-                unest.append(unest_of)
+            held.append((held_tests[-1], _text(exc.name)))
+            if unest_of:   # counter-exceptions record their own: no cheap guard
+                unest.extend(unest_of)
                 unknown_tests.append(TRUE)
             if value.nullable:
                 unknown_tests.append(_is_null(value.sql))
@@ -721,13 +724,12 @@ class SqlCompiler:
                     state_tests.append(_is_null(value.sql))
                     state_facts.append(_case((_is_null(value.sql), self.f(value))))
                 else:
-                    unest.append(_case((_is_null(value.sql), self.d.make_list([self.unestablished(
-                        exc.name, self.f(value))]))))
+                    unest.append((_is_null(value.sql), self.unestablished(exc.name, self.f(value))))
         any_held = keep("any", _or(*held_tests)) if held_tests else FALSE
-        held_list = self.d.concat(*held) if held else self.d.empty_list("VARCHAR")
+        held_list = self.d.pick(held, "VARCHAR")
         unest_list = None
         if unest:  # built only where some exception is unknown (the list is empty elsewhere)
-            unest_list = keep("unest", _case((_or(*unknown_tests), self.d.concat(*unest, elem=self.d.UNESTABLISHED)),
+            unest_list = keep("unest", _case((_or(*unknown_tests), self.d.pick(unest, self.d.UNESTABLISHED)),
                                              default=self.d.empty_list(self.d.UNESTABLISHED)))
         state_unknown = keep("stu", _or(*state_tests)) if state_tests else FALSE
 
@@ -747,24 +749,28 @@ class SqlCompiler:
             return _op(exp.EQ, outcome, _text(result))
 
         scope_facts = [_case((t, self.f(v))) for t, v in unknown]
+        no_facts, no_entries = self.d.empty_list("VARCHAR"), self.d.empty_list(self.d.UNESTABLISHED)
         missing = _case(
             *([(_and(when(D.UNDETERMINED), scope_unknown), self.sorted_facts(self.concat_facts(*scope_facts)))]
               if unknown else []),
             *([(_and(when(D.UNDETERMINED), state_unknown), self.sorted_facts(self.concat_facts(*state_facts)))]
               if state_facts else []),
             *([(when(D.UNDETERMINED), self.sorted_facts(self.f(returns_to)))]
-              if returns_to is not None and returns_to.nullable else []))
-        exceptions = _case((_or(when(D.EXEMPT), _and(when(D.UNDETERMINED), scope_unknown)), held_list)) \
-            if held else NULL
+              if returns_to is not None and returns_to.nullable else []), default=no_facts)
+        exceptions = _case((_or(when(D.EXEMPT), _and(when(D.UNDETERMINED), scope_unknown)), held_list),
+                           default=no_facts) if held else no_facts
         to = _case((when(D.APPLIES), returns_to.sql)) if returns_to is not None else _cast(NULL, "VARCHAR")
         assumed = _case((_and(self.assume, _op(exp.NEQ, status, _text("in_force"))), _text("in_force")))
         suspect = _or(*suspects)   # (NULL where a step was not reached: not suspect)
         suspect = keep("s", exp.Coalesce(this=_and(_not(not_in_force), suspect), expressions=[FALSE])) \
             if suspect is not None else FALSE
         decided = _not(_or(when(D.NOT_IN_FORCE), when(D.NOT_APPLICABLE)))
+        # the lists are never NULL; they, returns_to and assumed are computed in the
+        # query's last projection (read once: no column of their own)
         return {"status": status, "outcome": outcome, "returns_to": to, "exceptions": exceptions,
-                "missing": missing if missing.args.get("ifs") else NULL,
-                "unestablished": _case((decided, unest_list)) if unest_list is not None else NULL,
+                "missing": missing if missing.args.get("ifs") else no_facts,
+                "unestablished": _case((decided, unest_list), default=no_entries)
+                if unest_list is not None else no_entries,
                 "assumed": assumed, "suspect": suspect}
 
     def unestablished(self, name: str, facts):
@@ -825,7 +831,7 @@ class SqlCompiler:
         return self.d.concat(*parts)
 
     def holds(self, exc: ir.AgreementException):
-        """(value, unestablished list) of an exception and its counter-exceptions, as
+        """(value, unestablished entries) of an exception and its counter-exceptions, as
         runtime.holds_unless computes them: the children are looked at in order while
         none has stopped it; one that holds defeats it, one the state must rule out and
         cannot leaves it unknown, one the claimant cannot establish is recorded."""
@@ -834,15 +840,14 @@ class SqlCompiler:
         own = V(_case((active, cond.sql), default=FALSE) if active is not None else cond.sql,
                 cond.nullable, cond.facts, suspect=cond.suspect)
         if not exc.children:
-            return own, None
+            return own, []
         reached = _not(_is(own.sql, False))
         arms, fact_arms, unest, suspects = [(_is(own.sql, False), FALSE)], [], [], [own.suspect]
         for child in exc.children:
             value, child_unest = self.holds(child)
             if value.suspect is not None:
                 suspects.append(_and(reached, value.suspect))
-            if child_unest is not None:
-                unest.append(_case((reached, child_unest)))
+            unest.extend((_and(reached, test), entry) for test, entry in child_unest)
             arms.append((_is(value.sql, True), FALSE))
             stops = _is(value.sql, True)
             if value.nullable:
@@ -851,8 +856,7 @@ class SqlCompiler:
                     fact_arms.append((_is_null(value.sql), self.d.concat(self.facts_if_null(own), self.f(value))))
                     stops = _or(stops, _is_null(value.sql))
                 else:
-                    unest.append(_case((_and(reached, _is_null(value.sql)), self.d.make_list(
-                        [self.unestablished(child.name, self.f(value))]))))
+                    unest.append((_and(reached, _is_null(value.sql)), self.unestablished(child.name, self.f(value))))
             reached = _and(reached, _not(stops))
         # CASE tests its arms in order: an arm is only reached when no earlier child stopped
         sql = _case(*arms, default=own.sql)
@@ -860,8 +864,7 @@ class SqlCompiler:
         facts = None
         if nullable:
             facts = _case(*fact_arms, default=own.facts or NULL) if fact_arms else own.facts
-        return V(sql, nullable, facts, suspect=_or(*suspects)), (
-            self.d.concat(*unest, elem=self.d.UNESTABLISHED) if unest else None)
+        return V(sql, nullable, facts, suspect=_or(*suspects)), unest
 
     def status(self, timeline: ir.Timeline):
         dates, statuses = timeline.changes
@@ -886,10 +889,6 @@ class SqlCompiler:
         `_row`, `_suspect` (the record must be decided in Python), and the decision
         fields (DECISION_COLUMNS)."""
         decided = [(a, self.decision_columns(a)) for a in agreements]
-        relation = source
-        for level, stage in enumerate(self.stages(), 1):
-            relation = _select(exp.Star(), *[_alias(e, name) for name, e in stage],
-                               source=_subquery(relation, f"_s{level}"))
         id_type = self.program.input_type.fields.get("id") if self.program.input_type else None
         case_id = _cast(NULL, "VARCHAR") if id_type is None else exp.column("id", quoted=True)
         suspect = _alias(_or(*[c["suspect"] for _, c in decided]) or FALSE, "_suspect")
@@ -897,18 +896,25 @@ class SqlCompiler:
         def fields(agreement, c) -> dict:
             return {"case": case_id, "agreement": _text(agreement.name), "as_of": self.as_of,
                     "status": c["status"], "outcome": c["outcome"], "returns_to": c["returns_to"],
-                    "exceptions": self.d.coalesce_list(c["exceptions"]),
-                    "missing": self.d.coalesce_list(c["missing"]),
-                    "unestablished": self.d.coalesce_list(c["unestablished"], self.d.UNESTABLISHED),
+                    "exceptions": c["exceptions"], "missing": c["missing"],
+                    "unestablished": c["unestablished"],
                     "assumed": c["assumed"]}
 
-        inner = _subquery(relation, "_final")
         if len(decided) == 1:
-            columns = [_alias(value, name, quoted=True) for name, value in fields(*decided[0]).items()]
-            return _select(exp.column("_row"), suspect, *columns, source=inner)
+            columns = [exp.column("_row"), suspect,
+                       *[_alias(value, name, quoted=True) for name, value in fields(*decided[0]).items()]]
+            return _select(*columns, source=_subquery(self.relation(source), "_final"))
         structs = self.d.make_list([self.d.struct(fields(a, c)) for a, c in decided])
-        rows = _select(exp.column("_row"), suspect, _alias(structs, "_decisions"), source=inner)
+        columns = [exp.column("_row"), suspect, _alias(structs, "_decisions")]
+        rows = _select(*columns, source=_subquery(self.relation(source), "_final"))
         return self.d.unnest_decisions(rows, DECISION_COLUMNS)
+
+    def relation(self, source: exp.Expression) -> exp.Expression:
+        """`source` with the computed columns added, one nested SELECT per stage."""
+        for level, stage in enumerate(self.stages(), 1):
+            source = _select(exp.Star(), *[_alias(e, name) for name, e in stage],
+                             source=_subquery(source, f"_s{level}"))
+        return source
 
 
 DECISION_COLUMNS = ("case", "agreement", "as_of", "status", "outcome", "returns_to", "exceptions",

@@ -50,6 +50,24 @@ class Dialect:
             return self.coalesce_list(lists[0], elem)
         return call("list_concat", *lists)
 
+    def pick(self, entries, elem: str = "VARCHAR"):
+        """The items of `entries` ((condition, item), in order) whose condition holds.
+
+        One list of every item, and the positions kept: `list_select` of a list written
+        out costs a third of concatenating one-item lists (measured on 13 items); an item
+        computed per record is computed only where its condition holds."""
+        if not entries:
+            return self.empty_list(elem)
+        if len(entries) == 1:
+            (test, item), = entries
+            return exp.Case(ifs=[exp.If(this=test, true=self.make_list([item]))], default=self.empty_list(elem))
+        items = [item if item.find(exp.Column) is None else exp.Case(ifs=[exp.If(this=test, true=item)])
+                 for test, item in entries]
+        positions = self.make_list([exp.Case(ifs=[exp.If(this=test, true=exp.Literal.number(n))])
+                                    for n, (test, _) in enumerate(entries, 1)])
+        kept = self.filter(positions, ["_k"], exp.Not(this=exp.Is(this=exp.column("_k"), expression=exp.null())))
+        return call("list_select", self.make_list(items), kept)
+
     def coalesce_list(self, items, elem: str = "VARCHAR"):
         return exp.Coalesce(this=items, expressions=[self.empty_list(elem)])
 
@@ -200,6 +218,11 @@ class SparkDialect(Dialect):
         if not lists:
             return self.empty_list(elem)
         return lists[0] if len(lists) == 1 else call("concat", *lists)
+
+    def pick(self, entries, elem="STRING"):
+        """The items whose condition holds, in order (Spark has no `list_select`)."""
+        return self.concat(*[exp.Case(ifs=[exp.If(this=test, true=self.make_list([item]))])
+                             for test, item in entries], elem=elem)
 
     def coalesce_list(self, items, elem="STRING"):
         if _never_null(items):
