@@ -26,11 +26,20 @@ from sqlglot import exp
 
 from rulelang import runtime as R
 from rulelang.backends.sql.compile import DECISION_COLUMNS, SqlProgram, compile_sql
-from rulelang.backends.sql.duckdb import _NotRepresentable, _decision, arrow_type, to_arrow_value
+from rulelang.backends.sql.duckdb import _NotRepresentable, arrow_type, to_arrow_value
 from rulelang.core import ir
+from rulelang.decision import Decision, Unestablished
 from rulelang.semantics import types as T
 
 DECIMAL_PLACES = 18   # the scale of DECIMAL(38, 18), as on DuckDB
+
+
+def _decision(d: dict) -> Decision:
+    """A Decision from one result row's decision fields (duckdb.py no longer has one)."""
+    return Decision(d["case"], d["agreement"], d["as_of"], d["status"], d["outcome"], d["returns_to"],
+                    tuple(d["exceptions"] or ()), tuple(d["missing"] or ()),
+                    tuple(Unestablished(u["exception"], tuple(u["facts"])) for u in d["unestablished"] or ()),
+                    d["assumed"])
 
 
 def spark_session(master: str = "local[*]", app_name: str = "rulelang", **conf):
