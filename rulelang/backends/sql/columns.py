@@ -28,11 +28,14 @@ from sqlglot import exp
 
 @attrs.frozen(eq=False)
 class Step:
-    """A step of agreement `owner`'s decision, reached where `guard` holds; a later
-    step (higher `index`) of the same decision is reached only where earlier ones are."""
+    """A step of agreement `owner`'s decision, read where `guard` holds. A later step
+    (higher `index`) of the same decision is reached only where an earlier one is;
+    but a `dated` step (a clause in force only between dates) is read only on those
+    dates, so it does not cover the steps after it."""
     owner: str
     index: int
     guard: exp.Expression
+    dated: bool = False
 
 
 @attrs.frozen
@@ -132,11 +135,12 @@ class Columns:
         return out, guards
 
     def _steps(self, key, everywhere: set, seen: frozenset) -> list | None:
-        """The earliest step of each decision that reads `key`, directly or through
-        other shared bodies; None where some reader reads it on every record."""
+        """The steps that read `key`, directly or through other shared bodies, less
+        those an earlier undated step of the same decision covers; None where some
+        reader reads it on every record."""
         if key in everywhere or key in seen:
             return None
-        earliest: dict[str, Step] = {}
+        steps: dict[tuple, Step] = {}
         for context in self.readers.get(key, ()):
             if context is None:
                 return None
@@ -144,10 +148,14 @@ class Columns:
                 self._steps(context.key, everywhere, seen | {key})
             if found is None:
                 return None
-            for step in found:
-                if step.owner not in earliest or step.index < earliest[step.owner].index:
-                    earliest[step.owner] = step
-        return list(earliest.values()) or None
+            steps.update(((step.owner, step.index), step) for step in found)
+        kept, covered = [], set()
+        for (owner, _), step in sorted(steps.items(), key=lambda item: item[0]):
+            if owner not in covered:
+                kept.append(step)
+                if not step.dated:
+                    covered.add(owner)
+        return kept or None
 
 
 def _any(tests):

@@ -694,7 +694,8 @@ class SqlCompiler:
         reached = _not(not_in_force)
         for n, conjunct in enumerate(agreement.scope):
             active = self.active(conjunct.clause)
-            self.context = Step(name, n, _and(*[t for t in (reached, active) if t is not None]))
+            self.context = Step(name, n, _and(*[t for t in (reached, active) if t is not None]),
+                                dated=active is not None)
             value = self.store(f"{name}_c{n}", self.ex(conjunct.expr, {}))
             self.context = None
             suspects.append(value.suspect)
