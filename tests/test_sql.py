@@ -150,6 +150,46 @@ def test_corners_of_null_logic(record):
     check_batch(policy, engine, [record], _dt.date(2030, 1, 1), "in_force")
 
 
+SHARED_READERS = """
+record Case {
+  id: text
+  claim_date: date
+  ages: list<int>?
+}
+input case: Case as_of claim_date
+
+rule has_adult: bool? = any a in case.ages: a >= 18
+
+def adult_present(): bool? = has_adult
+
+agreement a "A" {
+  returns_to USA
+  timeline {
+    2019-01-01 in_force
+  }
+  applies when {
+    adult_present() from 2024-01-01 until 2024-12-31
+    has_adult
+  }
+  exception elder "someone over 65" when has_adult and (any a in case.ages: a > 65)
+}
+"""
+
+
+@pytest.mark.parametrize("claim_date", ["2018-06-01", "2023-06-01", "2024-06-01", "2025-06-01"])
+@pytest.mark.parametrize("ages", [None, [], [10], [30], [30, 70]])
+def test_a_rule_is_computed_wherever_a_step_reads_it(tmp_path, claim_date, ages):
+    """A rule (costly enough to be computed only where read) read by a dated scope
+    condition, a later condition and an exception: computed wherever any of them is read
+    (the dated condition does not cover the steps after it off its dates)."""
+    path = tmp_path / "shared.rules"
+    path.write_text(SHARED_READERS, encoding="utf-8")
+    policy = rulelang.load(str(path))
+    record = {"id": "s", "claim_date": claim_date, **({"ages": ages} if ages is not None else {})}
+    for assume in (None, "in_force"):
+        check_batch(policy, engine_for(policy), [record], None, assume)
+
+
 def test_the_sql_holds_no_user_text():
     text = '''
 enum Kind { a, b }

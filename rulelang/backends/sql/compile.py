@@ -44,6 +44,7 @@ from rulelang.core import decide as D
 from rulelang.core import ir
 from rulelang.semantics import types as T
 from rulelang.semantics.program import STATE
+from rulelang.backends.sql.columns import Columns, Shared, Step, costly
 from rulelang.backends.sql.dialects import DIALECTS, Dialect
 
 TRUE, FALSE, NULL = exp.true(), exp.false(), exp.null()
@@ -127,12 +128,38 @@ def _not(e):
 
 
 def _case(*whens, default=None):
-    case = exp.Case()
-    for cond, value in whens:
-        case = case.when(cond, value)
-    if default is not None:
-        case = case.else_(default)
-    return case
+    # built directly: sqlglot's Case.when copies the whole CASE at every arm
+    return exp.Case(ifs=[exp.If(this=cond, true=value) for cond, value in whens], default=default)
+
+
+def _cast(e, to):
+    """CAST(e AS to), the type parsed once per text (exp.cast parses and copies each time)."""
+    return exp.Cast(this=e, to=_datatype(to))
+
+
+_DATATYPES: dict = {}
+
+
+def _datatype(to) -> exp.DataType:
+    if isinstance(to, exp.DataType):
+        return to.copy()
+    if to not in _DATATYPES:
+        _DATATYPES[to] = exp.DataType.build(to)
+    return _DATATYPES[to].copy()
+
+
+def _alias(e, name: str, quoted: bool | None = None):
+    return exp.alias_(e, name, quoted=quoted, copy=False)
+
+
+def _subquery(relation, name: str):
+    return exp.Subquery(this=relation, alias=exp.TableAlias(this=exp.to_identifier(name)))
+
+
+def _select(*columns, source):
+    """SELECT columns FROM source, the trees taken as they are (sqlglot's builders copy
+    their arguments: for a query of nested stages that copying is quadratic)."""
+    return exp.select(*columns, copy=False).from_(source, copy=False)
 
 
 def _text(s: str):
@@ -147,15 +174,15 @@ class SqlCompiler:
     def __init__(self, program: ir.Program, dialect: Dialect) -> None:
         self.program = program
         self.d = dialect
-        self.columns: list[tuple[str, exp.Expression, int]] = []  # name, expression, stage
-        self.level: dict[str, int] = {}
+        self.columns = Columns(lambda name: f"_{name}_g")
         self.done: dict[object, object] = {}       # Rule / Agreement -> what its columns hold
         self.failed: dict[object, str] = {}
         self.counter = 0
         self.as_of = exp.column("_d")
         self.sizes: dict = {}
         self.shapes: dict = {}    # facts column -> shape (see `shape`)
-        self.guard = None         # the condition under which the columns being made are read
+        self.context = None       # where the columns being made are read (columns.py)
+        self._stages = None
         self.lambdas = 0          # inside a quantifier's lambda: no columns can be made there
         self.assume = exp.column("_assume")
 
@@ -170,11 +197,6 @@ class SqlCompiler:
     def fresh(self, prefix: str) -> str:
         self.counter += 1
         return f"_{prefix}{self.counter}"
-
-    def column(self, name: str, expression, level: int) -> exp.Expression:
-        self.columns.append((name, expression, level))
-        self.level[name] = level
-        return exp.column(name)
 
     # ---- values ------------------------------------------------------------------------------
 
@@ -218,20 +240,20 @@ class SqlCompiler:
 
     def literal(self, value, type_) -> V:
         if isinstance(value, R.Unknown):
-            return V(exp.cast(NULL, self.d.sql_type(type_)), True, self.lit_list(sorted(value.facts)))
+            return V(_cast(NULL, self.d.sql_type(type_)), True, self.lit_list(sorted(value.facts)))
         if type(value) is bool:
             return V(TRUE if value else FALSE)
         if isinstance(value, int):
-            return V(exp.cast(exp.Literal.number(value), "BIGINT"))
+            return V(_cast(exp.Literal.number(value), "BIGINT"))
         if isinstance(value, Decimal):
-            return V(exp.cast(_text(str(value)), self.d.decimal_type))
+            return V(_cast(_text(str(value)), self.d.decimal_type))
         if isinstance(value, str):
             return V(_text(value))
         if isinstance(value, _dt.date):
-            return V(exp.cast(_text(value.isoformat()), "DATE"))
+            return V(_cast(_text(value.isoformat()), "DATE"))
         if isinstance(value, R.Duration):
-            return V(self.d.struct({"months": exp.cast(exp.Literal.number(value.months), "BIGINT"),
-                                    "days": exp.cast(exp.Literal.number(value.days), "BIGINT")}))
+            return V(self.d.struct({"months": _cast(exp.Literal.number(value.months), "BIGINT"),
+                                    "days": _cast(exp.Literal.number(value.days), "BIGINT")}))
         if isinstance(value, (frozenset, tuple)):
             elem = T.element_type(type_) if type_ is not None else None
             items = sorted(value, key=_sort_key) if isinstance(value, frozenset) else list(value)
@@ -299,8 +321,15 @@ class SqlCompiler:
         return self.decision_value(expr.agreement)
 
     def _call(self, expr, env):
-        args = [self.ex(a, env) for a in expr.args]
-        return self.ex(expr.function.body, dict(zip(expr.function.params, args)))
+        key = _constant_call(expr)
+        if key is not None and not _holds_records(expr.type):
+            # the same function on the same constants: one value, however many readers
+            return self.shared(key, "f", lambda: self.inline(expr, env))
+        return self.inline(expr, env)
+
+    def inline(self, call, env) -> V:
+        args = [self.ex(a, env) for a in call.args]
+        return self.ex(call.function.body, dict(zip(call.function.params, args)))
 
     # ---- operators ----------------------------------------------------------------------------
 
@@ -366,7 +395,7 @@ class SqlCompiler:
             facts = _case((c.sql, t.facts or NULL), default=e.facts or NULL) if expr.nullable else None
             return V(sql, expr.nullable, facts, suspect=suspect)
         sql = _case((_is(c.sql, True), t.sql), (_is(c.sql, False), e.sql),
-                    (_same(t.sql, e.sql), t.sql), default=exp.cast(NULL, self.d.sql_type(expr.type)))
+                    (_same(t.sql, e.sql), t.sql), default=_cast(NULL, self.d.sql_type(expr.type)))
         both_unknown = _and(_is_null(t.sql), _is_null(e.sql)) if t.nullable and e.nullable else FALSE
         facts = _case((_is(c.sql, True), t.facts or NULL), (_is(c.sql, False), e.facts or NULL),
                       (both_unknown, t.facts or NULL), default=self.union(c, t, e))
@@ -404,9 +433,9 @@ class SqlCompiler:
             else:
                 v = self.fresh("v")
                 count = self.d.length(self.d.filter(values, [v], exp.column(v)))
-                sql = _case((has_unknown, exp.cast(NULL, "BIGINT")), default=count)
+                sql = _case((has_unknown, _cast(NULL, "BIGINT")), default=count)
             if coll.nullable:
-                sql = _case((_is_null(coll.sql), exp.cast(NULL, self.d.sql_type(expr.type))), default=sql)
+                sql = _case((_is_null(coll.sql), _cast(NULL, self.d.sql_type(expr.type))), default=sql)
         facts = None
         if expr.nullable and not body.nullable:   # unknown only if the collection is
             facts = self.f(coll)
@@ -443,7 +472,7 @@ class SqlCompiler:
         def test(members):
             return _or(*[_op(exp.EQ, s.sql, _text(m)) for m in members])
 
-        null = exp.cast(NULL, self.d.sql_type(expr.type))
+        null = _cast(NULL, self.d.sql_type(expr.type))
         sql = _case(*([(_is_null(s.sql), null)] if s.nullable else []),   # an unknown scrutinee: unknown
                     *[(test(m), v.sql) for m, v in arms], default=otherwise.sql if otherwise else null)
         facts = None
@@ -485,38 +514,37 @@ class SqlCompiler:
     # ---- rules ------------------------------------------------------------------------------
 
     def rule(self, rule: ir.Rule) -> V:
-        saved, self.guard = self.guard, None    # a rule is shared: computed for every record
-        try:
-            return self._rule(rule)
-        finally:
-            self.guard = saved
+        if _holds_records(rule.type):
+            self.failed[rule] = f"rule `{rule.name}` holds records"
+        return self.shared(rule, "r", lambda: self.rule_body(rule))
 
-    def _rule(self, rule: ir.Rule) -> V:
-        if rule in self.failed:
-            raise Unsupported(self.failed[rule])
-        if rule not in self.done:
-            if isinstance(rule.type, (T.RecordType, T.ListType, T.SetType)) and \
-                    isinstance(getattr(rule.type, "elem", rule.type), T.RecordType):
-                self.failed[rule] = f"rule `{rule.name}` holds records"
-                raise Unsupported(self.failed[rule])
+    def shared(self, key, prefix: str, body) -> V:
+        """The value `body()` computes, made once as columns and read by every reader:
+        a rule, or a call whose arguments are constants. Its columns are computed only
+        where some reader reads them (columns.py settles where that is)."""
+        name = self.columns.names.get(key) or self.fresh(prefix)[1:]
+        self.columns.read(key, name, self.context)
+        if key in self.failed:
+            raise Unsupported(self.failed[key])
+        if key not in self.done:
+            saved = self.context, self.lambdas
+            self.context, self.lambdas = Shared(key), 0   # the body reads no quantifier's item
             try:
-                value = self.rule_body(rule)
+                self.done[key] = self.store(name, body())
             except Unsupported as error:
-                self.failed[rule] = str(error)
+                self.failed[key] = str(error)
                 raise
-            self.done[rule] = self.store(f"r{len(self.done)}", value)
-        return self.done[rule]
+            finally:
+                self.context, self.lambdas = saved
+        return self.done[key]
 
-    def keep(self, name: str, expression) -> exp.Expression:
-        """`expression` as a column of the first stage that has every column it reads;
-        under a guard (a decision's step the interpreter may not reach), computed only
-        where the guard holds (NULL elsewhere, and never read there)."""
+    def keep(self, name: str, expression, suspect: bool = False, guarded: bool = True) -> exp.Expression:
+        """`expression` as a column, computed once per record where its context is read
+        (columns.py); NULL elsewhere, where it is never read. (A value's facts, tested
+        where the value is NULL, need no other guard: `guarded=False`.)"""
         if expression is None or isinstance(expression, (exp.Column, exp.Boolean, exp.Null, exp.Literal)):
             return expression
-        if self.guard is not None:
-            expression = _case((self.guard, expression))
-        level = 1 + max((self.level.get(c.name, 0) for c in expression.find_all(exp.Column)), default=0)
-        return self.column(f"_{name}", expression, level)
+        return self.columns.define(f"_{name}", expression, self.context if guarded else None, suspect)
 
     def store(self, name: str, v: V) -> V:
         """`v` as columns (value, facts, suspect), computed once per record and read by
@@ -524,12 +552,15 @@ class SqlCompiler:
         sql = self.keep(name, v.sql)
         facts = None
         if v.nullable:
-            # facts written out, or already a column of their own, are read as they are
-            facts = self.f(v) if _static(v.facts) is not None or isinstance(v.facts, exp.Column) else \
-                self.keep(f"{name}_f", _case((_is_null(sql), self.f(v))))
+            # facts written out, a column already, or small (read only where the value is
+            # NULL: computing them as a column would test every record) are read as they are
+            inline = _static(v.facts) is not None or isinstance(v.facts, exp.Column) or (
+                not isinstance(self.context, Shared) and not costly(v.facts))
+            facts = self.f(v) if inline else \
+                self.keep(f"{name}_f", _case((_is_null(sql), self.f(v))), guarded=False)
             if isinstance(facts, exp.Column) and facts.name not in self.shapes:
                 self.shapes[facts.name] = self.shape(v.facts)
-        return V(sql, v.nullable, facts, path=v.path, suspect=self.keep(f"{name}_s", v.suspect))
+        return V(sql, v.nullable, facts, path=v.path, suspect=self.keep(f"{name}_s", v.suspect, suspect=True))
 
     def no_value(self, rule: ir.Rule):
         reason = ("no branch of rule `{}` holds on " if rule.branches else
@@ -547,7 +578,7 @@ class SqlCompiler:
         return _and(*tests) if tests else None
 
     def rule_body(self, rule: ir.Rule) -> V:
-        null = exp.cast(NULL, self.d.sql_type(rule.type))
+        null = _cast(NULL, self.d.sql_type(rule.type))
         if rule.branches:
             whens, fact_whens, suspects = [], [], []
             for branch in rule.branches:
@@ -595,7 +626,7 @@ class SqlCompiler:
             fired = _and(*[t for t in (active, _is(cond.sql, True)) if t is not None])
             unsure = _and(*[t for t in (active, _is_null(cond.sql)) if t is not None]) if cond.nullable else None
             compiled.append((fired, unsure, cond, value))
-        null = exp.cast(NULL, self.d.sql_type(type_))
+        null = _cast(NULL, self.d.sql_type(type_))
         result = V(_case(*[(f, v.sql) for f, _, _, v in compiled], default=base.sql),
                    True, _case(*[(f, v.facts or NULL) for f, _, _, v in compiled], default=base.facts or NULL))
         conflicts = [_and(f1, f2, _not(_same(v1.sql, v2.sql)))
@@ -631,11 +662,11 @@ class SqlCompiler:
         return V(NULL, record=Record(None, fields=fields), suspect=columns["suspect"])
 
     def decision_columns(self, agreement: ir.Agreement) -> dict:
-        saved, self.guard = self.guard, None
+        saved, self.context = self.context, None
         try:
             return self._decision_columns(agreement)
         finally:
-            self.guard = saved
+            self.context = saved
 
     def _decision_columns(self, agreement: ir.Agreement) -> dict:
         if agreement in self.failed:
@@ -647,7 +678,7 @@ class SqlCompiler:
             except Unsupported as error:
                 self.failed[agreement] = str(error)
                 raise
-            self.done[agreement] = {key: self.keep(f"{name}_{key}_v", value) for key, value in parts.items()}
+            self.done[agreement] = parts
         return self.done[agreement]
 
     def decision(self, agreement: ir.Agreement, name: str) -> dict:
@@ -663,9 +694,10 @@ class SqlCompiler:
         reached = _not(not_in_force)
         for n, conjunct in enumerate(agreement.scope):
             active = self.active(conjunct.clause)
-            self.guard = _and(*[t for t in (reached, active) if t is not None])
+            self.context = Step(name, n, _and(*[t for t in (reached, active) if t is not None]),
+                                dated=active is not None)
             value = self.store(f"{name}_c{n}", self.ex(conjunct.expr, {}))
-            self.guard = None
+            self.context = None
             suspects.append(value.suspect)
             false_tests.append(_and(*[t for t in (active, _is(value.sql, False)) if t is not None]))
             reached = _and(reached, _not(false_tests[-1]))
@@ -676,15 +708,16 @@ class SqlCompiler:
         decided_early = _or(not_in_force, not_applicable)
 
         held, held_tests, unest, unknown_tests, state_tests, state_facts = [], [], [], [], [], []
-        self.guard = _not(decided_early)        # exceptions: once the scope did not decide
+        # exceptions: once the scope did not decide
+        self.context = Step(name, len(agreement.scope), _not(decided_early))
         for n, exc in enumerate(agreement.exceptions):
             value, unest_of = self.holds(exc)
             value = self.store(f"{name}_x{n}", value)
             suspects.append(value.suspect)
             held_tests.append(_is(value.sql, True))
-            held.append(_case((held_tests[-1], self.d.make_list([_text(exc.name)]))))
-            if unest_of is not None:   # counter-exceptions record their own: no cheap guard
-                unest.append(unest_of)
+            held.append((held_tests[-1], _text(exc.name)))
+            if unest_of:   # counter-exceptions record their own: no cheap guard
+                unest.extend(unest_of)
                 unknown_tests.append(TRUE)
             if value.nullable:
                 unknown_tests.append(_is_null(value.sql))
@@ -692,13 +725,12 @@ class SqlCompiler:
                     state_tests.append(_is_null(value.sql))
                     state_facts.append(_case((_is_null(value.sql), self.f(value))))
                 else:
-                    unest.append(_case((_is_null(value.sql), self.d.make_list([self.unestablished(
-                        exc.name, self.f(value))]))))
+                    unest.append((_is_null(value.sql), self.unestablished(exc.name, self.f(value))))
         any_held = keep("any", _or(*held_tests)) if held_tests else FALSE
-        held_list = self.d.concat(*held) if held else self.d.empty_list("VARCHAR")
+        held_list = self.d.pick(held, "VARCHAR")
         unest_list = None
         if unest:  # built only where some exception is unknown (the list is empty elsewhere)
-            unest_list = keep("unest", _case((_or(*unknown_tests), self.d.concat(*unest, elem=self.d.UNESTABLISHED)),
+            unest_list = keep("unest", _case((_or(*unknown_tests), self.d.pick(unest, self.d.UNESTABLISHED)),
                                              default=self.d.empty_list(self.d.UNESTABLISHED)))
         state_unknown = keep("stu", _or(*state_tests)) if state_tests else FALSE
 
@@ -706,7 +738,7 @@ class SqlCompiler:
         if agreement.returns_to is not None:
             returns_to = self.store(f"{name}_to", self.ex(agreement.returns_to, {}))
             suspects.append(returns_to.suspect)
-        self.guard = None
+        self.context = None
         returns_unknown = _is_null(returns_to.sql) if returns_to is not None and returns_to.nullable else FALSE
         arms = [(not_in_force, D.NOT_IN_FORCE), (not_applicable, D.NOT_APPLICABLE),
                 (scope_unknown, D.UNDETERMINED), (any_held, D.EXEMPT), (state_unknown, D.UNDETERMINED),
@@ -718,24 +750,28 @@ class SqlCompiler:
             return _op(exp.EQ, outcome, _text(result))
 
         scope_facts = [_case((t, self.f(v))) for t, v in unknown]
+        no_facts, no_entries = self.d.empty_list("VARCHAR"), self.d.empty_list(self.d.UNESTABLISHED)
         missing = _case(
             *([(_and(when(D.UNDETERMINED), scope_unknown), self.sorted_facts(self.concat_facts(*scope_facts)))]
               if unknown else []),
             *([(_and(when(D.UNDETERMINED), state_unknown), self.sorted_facts(self.concat_facts(*state_facts)))]
               if state_facts else []),
             *([(when(D.UNDETERMINED), self.sorted_facts(self.f(returns_to)))]
-              if returns_to is not None and returns_to.nullable else []))
-        exceptions = _case((_or(when(D.EXEMPT), _and(when(D.UNDETERMINED), scope_unknown)), held_list)) \
-            if held else NULL
-        to = _case((when(D.APPLIES), returns_to.sql)) if returns_to is not None else exp.cast(NULL, "VARCHAR")
+              if returns_to is not None and returns_to.nullable else []), default=no_facts)
+        exceptions = _case((_or(when(D.EXEMPT), _and(when(D.UNDETERMINED), scope_unknown)), held_list),
+                           default=no_facts) if held else no_facts
+        to = _case((when(D.APPLIES), returns_to.sql)) if returns_to is not None else _cast(NULL, "VARCHAR")
         assumed = _case((_and(self.assume, _op(exp.NEQ, status, _text("in_force"))), _text("in_force")))
         suspect = _or(*suspects)   # (NULL where a step was not reached: not suspect)
         suspect = keep("s", exp.Coalesce(this=_and(_not(not_in_force), suspect), expressions=[FALSE])) \
             if suspect is not None else FALSE
         decided = _not(_or(when(D.NOT_IN_FORCE), when(D.NOT_APPLICABLE)))
+        # the lists are never NULL; they, returns_to and assumed are computed in the
+        # query's last projection (read once: no column of their own)
         return {"status": status, "outcome": outcome, "returns_to": to, "exceptions": exceptions,
-                "missing": missing if missing.args.get("ifs") else NULL,
-                "unestablished": _case((decided, unest_list)) if unest_list is not None else NULL,
+                "missing": missing if missing.args.get("ifs") else no_facts,
+                "unestablished": _case((decided, unest_list), default=no_entries)
+                if unest_list is not None else no_entries,
                 "assumed": assumed, "suspect": suspect}
 
     def unestablished(self, name: str, facts):
@@ -747,8 +783,13 @@ class SqlCompiler:
         known = _static(facts)
         if known is not None:
             return self.lit_list(sorted(set(known))) if known else self.d.empty_list("VARCHAR")
-        if self.shape(facts)[1]:
+        can_hold, ordered = self.shape(facts)
+        if ordered:
             return self.d.coalesce_list(facts)
+        if can_hold:
+            # the facts it can hold, in order, kept where the list has them: no sort per record
+            v = self.fresh("f")
+            return self.d.filter(self.lit_list(sorted(can_hold)), [v], self.d.contains(facts, exp.column(v)))
         return self.d.sort_distinct(self.d.coalesce_list(facts))
 
     def shape(self, facts) -> tuple[frozenset | None, bool]:
@@ -791,7 +832,7 @@ class SqlCompiler:
         return self.d.concat(*parts)
 
     def holds(self, exc: ir.AgreementException):
-        """(value, unestablished list) of an exception and its counter-exceptions, as
+        """(value, unestablished entries) of an exception and its counter-exceptions, as
         runtime.holds_unless computes them: the children are looked at in order while
         none has stopped it; one that holds defeats it, one the state must rule out and
         cannot leaves it unknown, one the claimant cannot establish is recorded."""
@@ -800,25 +841,23 @@ class SqlCompiler:
         own = V(_case((active, cond.sql), default=FALSE) if active is not None else cond.sql,
                 cond.nullable, cond.facts, suspect=cond.suspect)
         if not exc.children:
-            return own, None
+            return own, []
         reached = _not(_is(own.sql, False))
         arms, fact_arms, unest, suspects = [(_is(own.sql, False), FALSE)], [], [], [own.suspect]
         for child in exc.children:
             value, child_unest = self.holds(child)
             if value.suspect is not None:
                 suspects.append(_and(reached, value.suspect))
-            if child_unest is not None:
-                unest.append(_case((reached, child_unest)))
+            unest.extend((_and(reached, test), entry) for test, entry in child_unest)
             arms.append((_is(value.sql, True), FALSE))
             stops = _is(value.sql, True)
             if value.nullable:
                 if child.clause.burden == STATE:
-                    arms.append((_is_null(value.sql), exp.cast(NULL, "BOOLEAN")))
+                    arms.append((_is_null(value.sql), _cast(NULL, "BOOLEAN")))
                     fact_arms.append((_is_null(value.sql), self.d.concat(self.facts_if_null(own), self.f(value))))
                     stops = _or(stops, _is_null(value.sql))
                 else:
-                    unest.append(_case((_and(reached, _is_null(value.sql)), self.d.make_list(
-                        [self.unestablished(child.name, self.f(value))]))))
+                    unest.append((_and(reached, _is_null(value.sql)), self.unestablished(child.name, self.f(value))))
             reached = _and(reached, _not(stops))
         # CASE tests its arms in order: an arm is only reached when no earlier child stopped
         sql = _case(*arms, default=own.sql)
@@ -826,8 +865,7 @@ class SqlCompiler:
         facts = None
         if nullable:
             facts = _case(*fact_arms, default=own.facts or NULL) if fact_arms else own.facts
-        return V(sql, nullable, facts, suspect=_or(*suspects)), (
-            self.d.concat(*unest, elem=self.d.UNESTABLISHED) if unest else None)
+        return V(sql, nullable, facts, suspect=_or(*suspects)), unest
 
     def status(self, timeline: ir.Timeline):
         dates, statuses = timeline.changes
@@ -839,38 +877,45 @@ class SqlCompiler:
 
     # ---- the query -----------------------------------------------------------------------------
 
+    def stages(self) -> list:
+        """The columns by stage, settled once every agreement is compiled (and again
+        only if more columns were made since)."""
+        if self._stages is None or self._stages[0] != len(self.columns.defined):
+            self._stages = (len(self.columns.defined), self.columns.stages())
+        return self._stages[1]
+
     def query(self, source: exp.Expression, agreements: list[ir.Agreement]) -> exp.Select:
         """SELECT, for every row of `source` (the input fields as columns, and `_row`,
         `_d` (the as-of date), `_assume` (bool)) and every agreement, in order, one row:
         `_row`, `_suspect` (the record must be decided in Python), and the decision
         fields (DECISION_COLUMNS)."""
         decided = [(a, self.decision_columns(a)) for a in agreements]
-        stages: dict[int, list] = {}
-        for name, expression, level in self.columns:
-            stages.setdefault(level, []).append(exp.alias_(expression, name))
-        relation = source
-        for level in sorted(stages):
-            relation = exp.select(exp.Star(), *stages[level]).from_(
-                exp.Subquery(this=relation, alias=exp.TableAlias(this=exp.to_identifier(f"_s{level}"))))
         id_type = self.program.input_type.fields.get("id") if self.program.input_type else None
-        case_id = exp.cast(NULL, "VARCHAR") if id_type is None else exp.column("id", quoted=True)
-        suspect = exp.alias_(_or(*[c["suspect"] for _, c in decided]) or FALSE, "_suspect")
+        case_id = _cast(NULL, "VARCHAR") if id_type is None else exp.column("id", quoted=True)
+        suspect = _alias(_or(*[c["suspect"] for _, c in decided]) or FALSE, "_suspect")
 
         def fields(agreement, c) -> dict:
             return {"case": case_id, "agreement": _text(agreement.name), "as_of": self.as_of,
                     "status": c["status"], "outcome": c["outcome"], "returns_to": c["returns_to"],
-                    "exceptions": self.d.coalesce_list(c["exceptions"]),
-                    "missing": self.d.coalesce_list(c["missing"]),
-                    "unestablished": self.d.coalesce_list(c["unestablished"], self.d.UNESTABLISHED),
+                    "exceptions": c["exceptions"], "missing": c["missing"],
+                    "unestablished": c["unestablished"],
                     "assumed": c["assumed"]}
 
-        inner = exp.Subquery(this=relation, alias=exp.TableAlias(this=exp.to_identifier("_final")))
         if len(decided) == 1:
-            columns = [exp.alias_(value, name, quoted=True) for name, value in fields(*decided[0]).items()]
-            return exp.select(exp.column("_row"), suspect, *columns).from_(inner)
+            columns = [exp.column("_row"), suspect,
+                       *[_alias(value, name, quoted=True) for name, value in fields(*decided[0]).items()]]
+            return _select(*columns, source=_subquery(self.relation(source), "_final"))
         structs = self.d.make_list([self.d.struct(fields(a, c)) for a, c in decided])
-        rows = exp.select(exp.column("_row"), suspect, exp.alias_(structs, "_decisions")).from_(inner)
+        columns = [exp.column("_row"), suspect, _alias(structs, "_decisions")]
+        rows = _select(*columns, source=_subquery(self.relation(source), "_final"))
         return self.d.unnest_decisions(rows, DECISION_COLUMNS)
+
+    def relation(self, source: exp.Expression) -> exp.Expression:
+        """`source` with the computed columns added, one nested SELECT per stage."""
+        for level, stage in enumerate(self.stages(), 1):
+            source = _select(exp.Star(), *[_alias(e, name) for name, e in stage],
+                             source=_subquery(source, f"_s{level}"))
+        return source
 
 
 DECISION_COLUMNS = ("case", "agreement", "as_of", "status", "outcome", "returns_to", "exceptions",
@@ -917,6 +962,25 @@ def _static(facts) -> tuple | None:
     return None
 
 
+def _holds_records(type_) -> bool:
+    type_ = T.strip(type_)
+    return isinstance(getattr(type_, "elem", type_), (T.RecordType, T.DecisionType))
+
+
+def _constant_call(call: ir.Call):
+    """A key for a call whose arguments are all constants (`f()`, `f(GTM, {a, b})`),
+    equal for equal calls; else None."""
+    args = []
+    for arg in call.args:
+        if isinstance(arg, ir.Lit):
+            args.append(("lit", str(arg.type), _sort_key(arg.value)))
+        elif isinstance(arg, ir.ConstValue):
+            args.append(("const", id(arg.const)))
+        else:
+            return None
+    return ("call", id(call.function), tuple(args))
+
+
 def _sort_key(value):
     return (str(type(value)), repr(value))
 
@@ -941,7 +1005,7 @@ def _decimal(op):
     digits): the row is marked suspect and decided in Python, so the SQL value only has to
     exist — a double, which cannot overflow."""
     def compile(c, e, a):
-        return _op(op, exp.cast(a[0].sql, "DOUBLE"), exp.cast(a[1].sql, "DOUBLE")), TRUE
+        return _op(op, _cast(a[0].sql, "DOUBLE"), _cast(a[1].sql, "DOUBLE")), TRUE
     return compile
 
 
@@ -1042,8 +1106,8 @@ _OPS = {
                                                               safe=True)), None),
     "date_add": _date_shift(1), "duration_add_date": _date_shift(1, date_first=False),
     "date_sub": _date_shift(-1),
-    "date_diff": lambda c, e, a: (_duration(c, exp.cast(exp.Literal.number(0), "BIGINT"),
-                                            exp.cast(c.d.days_between(a[0].sql, a[1].sql), "BIGINT")), None),
+    "date_diff": lambda c, e, a: (_duration(c, _cast(exp.Literal.number(0), "BIGINT"),
+                                            _cast(c.d.days_between(a[0].sql, a[1].sql), "BIGINT")), None),
     "duration_add": lambda c, e, a: (_duration(c, exp.Add(this=c.d.field(a[0].sql, "months"),
                                                           expression=c.d.field(a[1].sql, "months")),
                                                exp.Add(this=c.d.field(a[0].sql, "days"),
