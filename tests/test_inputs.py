@@ -259,3 +259,15 @@ def test_parquet_columns_of_json_text_read_like_csv(tmp_path):
     result = invoke("run", POLICY, str(path), "--format", "jsonl")
     assert result.exit_code == 0, result.stderr
     assert rows(result.stdout)[0]["outcome"] == "applies"
+
+
+def test_text_that_begins_like_parquet_is_read_as_its_name_says(tmp_path):
+    """Only a file that begins and ends with Parquet's mark is taken for Parquet."""
+    from rulelang.records import open_records
+
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(b'PAR1 is not JSON\n{"id": "a"}\n')
+    with open_records(str(path)) as source:
+        assert source.kind == "jsonl" and not source.notes
+        records = list(source)
+    assert [r.position for r in records] == ["line 1", "line 2"] and records[1].data == {"id": "a"}

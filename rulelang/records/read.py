@@ -99,6 +99,21 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+def _parquet_ends(head: bytes, stream: IO[bytes]) -> bool:
+    """Whether a file named as text is Parquet after all: it begins and ends with
+    Parquet's mark (text may begin with "PAR1" too)."""
+    if not head.startswith(b"PAR1") or not stream.seekable():
+        return False
+    start = stream.tell()
+    try:
+        stream.seek(-4, 2)
+        return stream.read(4) == b"PAR1"
+    except OSError:
+        return False
+    finally:
+        stream.seek(start)
+
+
 def _describe_binary(head: bytes) -> str | None:
     if head.startswith(b"PK\x03\x04"):
         return "a ZIP archive (an Excel or OpenDocument workbook?): save the sheet as CSV"
@@ -213,7 +228,7 @@ def _open(raw: IO[bytes], name: str, kind: str | None, gzipped: bool, record_typ
         if name == "stdin" and kind != "jsonl":
             notes.append(Note(f"stdin holds {_KIND_NAMES[kind]}: read as such "
                               "(--input-format says otherwise)"))
-    elif guessed and kind in ("jsonl", "json", "csv", "tsv") and head.startswith(b"PAR1"):
+    elif guessed and kind in ("jsonl", "json", "csv", "tsv") and _parquet_ends(head, stream):
         kind = "parquet"
         notes.append(Note(f"{name} is a Parquet file despite its name: read as Parquet"))
     closer = (lambda: None) if raw is sys.stdin.buffer else raw.close
