@@ -176,3 +176,18 @@ def test_a_parquet_column_of_text_for_a_list_is_left_to_the_python_reader(policy
     source = open_records(str(path), None, policy.program.input_type)
     sink = JsonWriter(io.StringIO(), "jsonl")
     assert columnar.plan(policy, source, sink, batch.Options(engine="duckdb")) is None
+
+
+def test_a_gzip_stream_that_breaks_off_ends_the_same_way(policy, small_batches, tmp_path):
+    """The records before the break, then one error "after line N", as the Python reader."""
+    import gzip
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "examples" / "cases"
+    text = (root / "sample.jsonl").read_bytes() * 20
+    whole = gzip.compress(text)
+    path = tmp_path / "cases.jsonl.gz"
+    path.write_bytes(whole[: len(whole) * 2 // 3])
+    records, invalid, _ = same_runs(policy, path, tmp_path, fmts=("jsonl",))
+    assert invalid == 1 and 73 < records < len(text.splitlines())
+

@@ -21,11 +21,13 @@ and memory holds one batch.
 
 from __future__ import annotations
 
+import zlib
 from bisect import bisect_left
 
 from rulelang.api import Policy
 from rulelang.records import RawRecord
 from rulelang.records.read import MAX_LINE, jsonl_record, parquet_row
+from rulelang.records.read import _reason as reason
 
 _STREAM = "_rulelang_stream"    # the input's batches, as DuckDB reads them
 _CASES = "_rulelang_cases"      # the checked records: the relation the compiled query reads
@@ -41,7 +43,7 @@ def plan(policy: Policy, source, sink, options) -> "ColumnarRun | None":
             or options.limit is not None or options.rules or fmt is None):
         return None
     engine = policy.columnar
-    if engine.unsupported:
+    if engine.unsupported or not engine.sql_program.agreements:
         return None
     if source.kind == "jsonl" and source.body is not None:
         return ColumnarRun(policy, source, sink, options, fmt, _JsonLines(source, policy, options))
@@ -244,8 +246,18 @@ class _JsonLines(_Reader):
     def batches(self):
         import pyarrow as pa
 
-        line_no = 0
-        for chunk in self._chunks():
+        line_no, last = 0, "the start"
+        chunks = self._chunks()
+        while True:
+            try:
+                chunk = next(chunks, None)
+            except (OSError, EOFError, zlib.error) as error:   # a damaged gzip stream, a failing disk
+                self.records += 1
+                self.unread.append((line_no + 1, RawRecord(
+                    f"after {last}", read_error=f"the rest of {self.name} could not be read ({reason(error)})")))
+                return
+            if chunk is None:
+                return
             lines, special = self._lines(chunk, line_no)
             first = line_no + 1
             line_no += len(lines)
@@ -253,6 +265,8 @@ class _JsonLines(_Reader):
             self.unread.extend(sorted(special.items()))
             self.records += len(numbers) + len(special)
             self.kept.append((first, line_no, lines))
+            if numbers or special:
+                last = f"line {max(numbers[-1] if numbers else 0, max(special, default=0))}"
             if numbers:
                 texts = [lines[n - first] for n in numbers]
                 yield pa.record_batch([pa.array(numbers, pa.int64()), pa.array(texts, pa.string())],
@@ -260,28 +274,36 @@ class _JsonLines(_Reader):
 
     def _chunks(self):
         """The input in pieces of whole lines (without their last "\n"); a line too long
-        to hold is cut after MAX_LINE + 1 bytes (the reader then says it is too long)."""
-        tail, first = b"", True
+        to hold is cut after MAX_LINE + 1 bytes (the reader then says it is too long).
+        When the input breaks off (a damaged gzip stream), the whole lines before the
+        break come first, then the error, as the Python reader has them."""
+        read = getattr(self.body, "read1", self.body.read)   # gzip: what is there, not 4 MB or nothing
+        data, first = b"", True
         while True:
-            block = self.body.read(_BLOCK)
-            data = tail + block
-            if first and data.startswith(b"\xef\xbb\xbf"):
-                data = data[3:]
-            first = False
+            try:
+                block = read(_BLOCK)
+            except BaseException:
+                cut = data.rfind(b"\n")
+                if cut >= 0:
+                    yield data[:cut]
+                raise
+            data += block
+            if first and len(data) >= 3:
+                data, first = data.removeprefix(b"\xef\xbb\xbf"), False
             if not block:
                 if data:
                     yield data
                 return
+            if len(data) < _BLOCK:
+                continue
             cut = data.rfind(b"\n")
             if cut < 0:
                 if len(data) > MAX_LINE:
                     yield data[:MAX_LINE + 1]
-                    tail = self._skip_rest_of_line()
-                else:
-                    tail = data
+                    data = self._skip_rest_of_line()
                 continue
             yield data[:cut]
-            tail = data[cut + 1:]
+            data = data[cut + 1:]
 
     def _skip_rest_of_line(self) -> bytes:
         while True:

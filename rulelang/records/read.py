@@ -282,7 +282,9 @@ class _Replay(io.RawIOBase):
             n = min(len(buffer), len(self.head))
             buffer[:n], self.head = self.head[:n], self.head[n:]
             return n
-        data = self.rest.read(len(buffer))
+        # read1: what the stream has (a gzip stream that breaks off gives what came
+        # before the break, and the error only at the break)
+        data = getattr(self.rest, "read1", self.rest.read)(len(buffer))
         buffer[:len(data)] = data
         return len(data)
 
