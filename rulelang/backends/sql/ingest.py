@@ -233,8 +233,9 @@ def _typed_column(column, arrow, t: T.Type, json_fields: "JsonFields", depth: in
     if t == T.BOOL and pa.types.is_boolean(arrow):
         return column, exp.true()
     if t == T.INT and pa.types.is_integer(arrow):
-        return exp.cast(column, "BIGINT"), exp.LTE(this=call("abs", exp.cast(column, "HUGEINT")),
-                                                   expression=_n(MAX_INT))
+        # (TRY_CAST: an unsigned 64-bit value past BIGINT is computed, then refused by ok)
+        return exp.TryCast(this=column, to=exp.DataType.build("BIGINT")), exp.LTE(
+            this=call("abs", exp.cast(column, "HUGEINT")), expression=_n(MAX_INT))
     if isinstance(t, (T.ListType, T.SetType)) and pa.types.is_list(arrow) and depth < 4:
         item = exp.column(f"_i{depth}")
         value, ok = _typed_column(item, arrow.value_type, T.strip(t.elem), json_fields, depth + 1)
