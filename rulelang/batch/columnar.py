@@ -55,7 +55,7 @@ def plan(policy: Policy, source, sink, options) -> "ColumnarRun | None":
 
 
 class ColumnarRun:
-    """One query for the whole run: DuckDB pulls the input's batches from the reader
+    """One query per 250,000 records: DuckDB pulls the input's batches from the reader
     (a Python generator behind an Arrow stream), checks, decides and formats them,
     and hands back decision rows in input order; Python writes them, and decides and
     writes in place the records SQL leaves to it."""
