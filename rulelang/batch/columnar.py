@@ -1,22 +1,24 @@
 """A run from file to file on DuckDB: records read in columns, checked, decided and
-written by SQL, batch by batch, with no record becoming a Python object.
+written by SQL, with no record becoming a Python object unless SQL leaves it to Python.
 
 `plan(policy, source, sink, options)` says whether a run can go this way: the
 columnar engine, a JSON Lines or Parquet input, a JSON Lines, CSV, Parquet or
-summary output, no traces, no `--keep`, no `--case`. Then, per batch:
+ungrouped summary output, no traces, no `--keep`, `--case`, `--rule`. Then:
 
-1. the input's rows go to DuckDB as an Arrow table (JSON Lines: each line's text
-   and its line number; Parquet: its columns and row numbers);
-2. SQL checks every field (backends/sql/ingest.py) and says which rows it is
-   certain the Python validator accepts with the same values (`_ok`);
-3. the compiled policy decides those rows and formats their decisions
-   (backends/sql/output.py), in input order;
-4. every other row — invalid, one SQL might decide otherwise than the interpreter
-   (`_suspect`), or one DuckDB would write otherwise than Python (`_fix`) — is
-   read, checked, decided and written by the Python path, in its place.
+1. the input's rows stream to DuckDB as Arrow batches (JSON Lines: each line's
+   text and its line number; Parquet: its typed columns and row numbers);
+2. SQL checks every field (backends/sql/ingest.py); a row it is not certain the
+   Python validator accepts with the same values gets a negative `_row`;
+3. the compiled policy decides the rows and formats their decisions
+   (backends/sql/output.py); the rows come back in input order;
+4. a record SQL did not take, one it might decide otherwise than the interpreter
+   (`_suspect`), or one DuckDB would write otherwise than Python, comes back as one
+   row marked `_special`, and is read, checked, decided and written by the Python
+   path in its place; so are the lines that never reached SQL (not UTF-8, too long).
 
-So the output is the Python engine's, byte for byte (tests/test_columnar.py),
-and memory holds one batch.
+So the output is the Python engine's, byte for byte (tests/test_columnar.py).
+Memory holds a few batches of rows, and DuckDB's state for one query; a query
+decides 250,000 records and the next one goes on (docs/engines.md).
 """
 
 from __future__ import annotations
