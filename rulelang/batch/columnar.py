@@ -48,11 +48,11 @@ def plan(policy: Policy, source, sink, options) -> "ColumnarRun | None":
     if engine.unsupported or not engine.sql_program.agreements:
         return None
     if source.kind == "jsonl" and source.body is not None:
-        return ColumnarRun(policy, source, sink, options, fmt, _JsonLines(source, policy, options))
+        return ColumnarRun(policy, sink, options, fmt, _JsonLines(source, policy))
     if source.kind == "parquet" and source.parquet is not None:
-        reader = _Parquet.open(source, policy, options)
+        reader = _Parquet.open(source, policy)
         if reader is not None:
-            return ColumnarRun(policy, source, sink, options, fmt, reader)
+            return ColumnarRun(policy, sink, options, fmt, reader)
     return None
 
 
@@ -62,8 +62,8 @@ class ColumnarRun:
     and hands back decision rows in input order; Python writes them, and decides and
     writes in place the records SQL leaves to it."""
 
-    def __init__(self, policy: Policy, source, sink, options, fmt: str, reader) -> None:
-        self.policy, self.source, self.sink, self.options = policy, source, sink, options
+    def __init__(self, policy: Policy, sink, options, fmt: str, reader) -> None:
+        self.policy, self.sink, self.options = policy, sink, options
         self.reader, self.fmt = reader, fmt
         self.engine = policy.columnar
         self.in_python = 0              # records Python decided and wrote
@@ -227,7 +227,7 @@ class _JsonLines(_Reader):
     """JSON Lines in blocks: each line's text with its line number (blank lines left
     out, as the Python reader leaves them)."""
 
-    def __init__(self, source, policy: Policy, options) -> None:
+    def __init__(self, source, policy: Policy) -> None:
         import pyarrow as pa
 
         super().__init__(source.name)
@@ -349,7 +349,7 @@ class _Parquet(_Reader):
         self.schema = pa.schema([("_row", pa.int64())] + [file_schema.field(c) for c in self.columns])
 
     @classmethod
-    def open(cls, source, policy: Policy, options) -> "_Parquet | None":
+    def open(cls, source, policy: Policy) -> "_Parquet | None":
         from rulelang.backends.sql.ingest import validated_columns
 
         parquet, columns, from_text = source.parquet

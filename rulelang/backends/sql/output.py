@@ -12,9 +12,6 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-FORMATS = ("jsonl", "csv", "parquet", "summary")
-
-
 def _json_list(items: str) -> str:
     """A list of text as json.dumps writes it: `["a", "b"]`."""
     return f"('[' || array_to_string(list_transform({items}, lambda _s: to_json(_s)), ', ') || ']')"
