@@ -17,7 +17,7 @@ from record_strategies import record_of
 import rulelang
 from rulelang import batch
 from rulelang.batch import columnar
-from rulelang.records import open_records
+from rulelang.records import open_records, read
 from rulelang.records.write import CsvWriter, JsonWriter, ParquetWriter
 from rulelang.views import summary
 from rulelang.views.summary import Tally
@@ -36,6 +36,20 @@ def small_batches(monkeypatch):
     monkeypatch.setattr(columnar, "_BLOCK", 700)
     monkeypatch.setattr(columnar, "_ROWS", 23)
     monkeypatch.setattr(columnar, "_RECORDS_PER_QUERY", 40)
+    monkeypatch.setattr(read, "ROWS_AT_A_TIME", 9)
+
+
+@pytest.fixture
+def decided_in_sql(monkeypatch):
+    """A list that each columnar run appends its count of records SQL decided to."""
+    counts, run_columnar = [], columnar.ColumnarRun.run
+
+    def counted(self, stats, events):
+        run_columnar(self, stats, events)
+        counts.append(self.reader.records - self.in_python)
+
+    monkeypatch.setattr(columnar.ColumnarRun, "run", counted)
+    return counts
 
 
 def run(policy, path, fmt: str, engine: str, out_dir, **options):
@@ -117,6 +131,65 @@ def test_filters_and_the_as_of_date_are_applied_alike(policy, small_batches, tmp
     same_runs(policy, path, tmp_path, fmts=("jsonl",), as_of=_dt.date(2020, 1, 15))
 
 
+# rows as people and tools write them that the reader refuses, skips or reads its own way
+BROKEN_ROWS = ["", ",,,,,", " , ,\t", "\u3000,\u00a0", "only one cell", '"bad"quote,x', 'a,"b""c",d',
+               "\udcff not UTF-8", ",".join(["too many"] * 40)]
+
+
+def _cell(value, choose):
+    """A value as a CSV cell, the ways a spreadsheet or a script writes it (`choose`
+    picks one of a list of ways)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return choose(["true", "false"] if value else ["false", "FALSE", " false "])
+    if isinstance(value, int):
+        return choose([str(value), f" {value} ", f"{value}.0"])
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return value
+
+
+@settings(max_examples=3 * SCALE, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_csv_from_file_to_file_as_python_writes_it(policy, small_batches, decided_in_sql, tmp_path_factory,
+                                                   data):
+    """Cells are read by SQL as the Python reader reads them (true/false and numbers with
+    blanks around them, lists and records as JSON, empty is absent); rows the reader
+    skips or refuses are skipped and refused in their place."""
+    import csv
+
+    record_type = policy.program.input_type
+    records = data.draw(st.lists(record_of(record_type), min_size=25, max_size=25))
+    tsv = data.draw(st.booleans())
+    header = list(record_type.fields) + ["not_a_field"]
+    header = data.draw(st.permutations(header))
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter="\t" if tsv else ",", lineterminator=data.draw(st.sampled_from(["\n", "\r\n"])))
+    writer.writerow(header)
+    rows = []
+    for record in records:
+        change = data.draw(st.sampled_from(MUTATIONS))
+        if change is not None:
+            record = {**record, change[0]: change[1]}
+        rows.append([_cell(record.get(column), lambda ways: data.draw(st.sampled_from(ways))) for column in header])
+    for broken in BROKEN_ROWS:
+        rows.insert(data.draw(st.integers(0, len(rows))), broken)
+    for row in rows:
+        if isinstance(row, str):
+            text.write(row.replace(",", "\t") if tsv else row)
+            text.write("\n")
+        else:
+            writer.writerow(row)
+    path = tmp_path_factory.mktemp("csv") / ("cases.tsv" if tsv else "cases.csv")
+    path.write_bytes(text.getvalue().encode("utf-8", "surrogateescape"))
+    decided_in_sql.clear()
+    records_seen, invalid, _ = same_runs(policy, path, path.parent, fmts=("jsonl", "parquet"))
+    assert records_seen >= 25 + 4 and invalid >= 4     # the broken rows that are not blank
+    assert all(decided_in_sql) if records_seen - invalid > 3 else True
+
+
 def _parquet_of(policy, records, path, drop=(), extra=False):
     """Records written as typed Parquet columns (as an analyst's tool writes them)."""
     import pyarrow as pa
@@ -190,4 +263,25 @@ def test_a_gzip_stream_that_breaks_off_ends_the_same_way(policy, small_batches, 
     path.write_bytes(whole[: len(whole) * 2 // 3])
     records, invalid, _ = same_runs(policy, path, tmp_path, fmts=("jsonl",))
     assert invalid == 1 and 73 < records < len(text.splitlines())
+
+
+def test_a_gzipped_csv_that_breaks_off_ends_the_same_way(policy, small_batches, tmp_path):
+    """The rows before the break, then one error "after row N", as the Python reader."""
+    import csv
+    import gzip
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "examples" / "cases"
+    records = [json.loads(line) for line in (root / "sample.jsonl").read_text().splitlines() if line.strip()]
+    header = list(policy.program.input_type.fields)
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(header)
+    for record in records * 20:
+        writer.writerow([_cell(record.get(name), lambda ways: ways[0]) for name in header])
+    whole = gzip.compress(text.getvalue().encode())
+    path = tmp_path / "cases.csv.gz"
+    path.write_bytes(whole[: len(whole) * 2 // 3])
+    seen, invalid, _ = same_runs(policy, path, tmp_path, fmts=("jsonl",))
+    assert invalid == 1 and 73 < seen < len(records) * 20
 

@@ -141,6 +141,8 @@ class RecordSource:
         # whether cells are text to convert) for Parquet; None for the other kinds
         self.body: IO[bytes] | None = None
         self.parquet: tuple | None = None
+        # CSV and TSV: (its Header, its rows as delimited_rows yields them after the header)
+        self.delimited: tuple | None = None
 
     def __iter__(self) -> Iterator[RawRecord]:
         last = "the start"
@@ -235,9 +237,12 @@ def _open(raw: IO[bytes], name: str, kind: str | None, gzipped: bool, record_typ
     if kind == "parquet":
         return _open_parquet(stream, name, record_type, notes, closer)
     if kind in ("csv", "tsv"):
-        records = _read_delimited(stream, "\t" if kind == "tsv" else ",", name, record_type, notes)
-        first = next(records)   # the header is checked now, before any record is read
-        return RecordSource(name, kind, raw, closer, _chain(first, records), notes)
+        rows = delimited_rows(stream, "\t" if kind == "tsv" else ",", name, record_type, notes)
+        header = next(rows)     # the header is checked now, before any record is read
+        source = RecordSource(name, kind, raw, closer, _rows_records(header, rows), notes)
+        if isinstance(header, Header):
+            source.delimited = (header, rows)
+        return source
     reader = _read_json(stream, notes, name) if kind == "json" else _read_jsonl(stream)
     source = RecordSource(name, kind, raw, closer, reader, notes)
     if kind == "jsonl":
@@ -246,12 +251,6 @@ def _open(raw: IO[bytes], name: str, kind: str | None, gzipped: bool, record_typ
 
 
 _KIND_NAMES = {"jsonl": "JSON Lines", "json": "JSON", "csv": "CSV", "tsv": "TSV", "parquet": "Parquet"}
-
-
-def _chain(first, rest):
-    if first is not None:
-        yield first
-    yield from rest
 
 
 def _peek(stream: IO[bytes], size: int = 65536) -> tuple[bytes, IO[bytes]]:
@@ -293,8 +292,8 @@ def read_records(stream: IO[bytes], fmt: str, notes: list | None = None) -> Iter
     """Records from a binary stream in a text format, one at a time (no header check)."""
     notes = [] if notes is None else notes
     if fmt in ("csv", "tsv"):
-        records = _read_delimited(stream, "\t" if fmt == "tsv" else ",", "input", None, notes)
-        yield from _chain(next(records), records)
+        rows = delimited_rows(stream, "\t" if fmt == "tsv" else ",", "input", None, notes)
+        yield from _rows_records(next(rows), rows)
     elif fmt == "json":
         yield from _read_json(stream, notes, "input")
     else:
@@ -436,9 +435,45 @@ def _text(stream: IO[bytes]) -> io.TextIOWrapper:
 
 # ---- CSV and TSV -----------------------------------------------------------------------
 
-def _read_delimited(stream: IO[bytes], delimiter: str, name: str, record_type,
-                    notes: list) -> Iterator[RawRecord | None]:
-    """First yields a record or None once the header is read (and checked), then the rows."""
+ROWS_AT_A_TIME = 32_768   # CSV or TSV rows read in one block
+
+
+def _rows_records(header, rows) -> Iterator[RawRecord]:
+    """The records of a CSV or TSV input, from its header (or the RawRecord saying it
+    cannot be read) and its rows (delimited_rows)."""
+    if not isinstance(header, Header):
+        if header is not None:
+            yield header
+        return
+    for numbers, items, _ in rows:
+        for row_no, item in zip(numbers, items):
+            yield item if isinstance(item, RawRecord) else cells_record(row_no, item, header.cells, header.keep)
+
+
+@attrs.frozen
+class Header:
+    """The header of a CSV or TSV input: its cells, and the fields among them when some
+    column is not a field (None: every column is one)."""
+    cells: list
+    keep: frozenset | None
+
+
+def cells_record(row_no: int, row: list, names: list, keep: frozenset | None) -> RawRecord:
+    # an empty cell is an absent (unknown) field
+    data = {k: v for k, v in zip(names, row) if v != "" and (keep is None or k in keep)}
+    return RawRecord(f"row {row_no}", data=data, from_text=True)
+
+
+def delimited_rows(stream: IO[bytes], delimiter: str, name: str, record_type,
+                   notes: list) -> Iterator:
+    """The rows of a CSV or TSV input: first its `Header` (checked against `record_type`),
+    or a RawRecord saying it cannot be read, or None when there is none; then blocks of
+    up to ROWS_AT_A_TIME rows: (row numbers, items, whether an item is a RawRecord), an
+    item being a row's cells when it has as many as the header, else a RawRecord saying
+    why the row cannot be a record (bad CSV, a cell too many or too few). Blank rows
+    are left out, and counted: a row's number is its place in the input, the header's
+    being 1. (In blocks, because a generator step per row costs more than the csv
+    module's parsing of it.)"""
     text = _text(stream)
     try:
         reader = csv.reader(text, strict=True, delimiter=delimiter)
@@ -456,26 +491,33 @@ def _read_delimited(stream: IO[bytes], delimiter: str, name: str, record_type,
             notes.extend(found)
             if len(kept) < len(header):
                 keep = frozenset(kept)
-        yield None
-        row_no = 1
-        while True:
-            row_no += 1
+        yield Header(header, keep)
+        width, row_no, done = len(header), 1, False
+        while not done:
+            numbers, items, errors = [], [], False
             try:
-                row = next(reader)
-            except StopIteration:
-                return
+                for row in reader:
+                    row_no += 1
+                    if not (row and (row[0].strip() or "".join(row).strip())):
+                        continue    # a blank row: every cell blank, or none
+                    numbers.append(row_no)
+                    if len(row) == width:
+                        items.append(row)
+                    else:
+                        items.append(RawRecord(f"row {row_no}", read_error=f"has {len(row)} cells, the "
+                                               f"header has {width}"))
+                        errors = True
+                    if len(numbers) == ROWS_AT_A_TIME:
+                        break
+                else:
+                    done = True
             except csv.Error as error:
-                yield RawRecord(f"row {row_no}", read_error=f"bad CSV: {error}")
-                continue
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                yield RawRecord(f"row {row_no}", read_error=f"has {len(row)} cells, the header has "
-                                f"{len(header)}")
-                continue
-            # an empty cell is an absent (unknown) field
-            data = {k: v for k, v in zip(header, row) if v != "" and (keep is None or k in keep)}
-            yield RawRecord(f"row {row_no}", data=data, from_text=True)
+                row_no += 1
+                numbers.append(row_no)
+                items.append(RawRecord(f"row {row_no}", read_error=f"bad CSV: {error}"))
+                errors = True
+            if numbers:
+                yield numbers, items, errors
     finally:
         try:
             text.detach()   # leave the stream to its owner (stdin stays open)
