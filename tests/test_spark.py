@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -339,3 +340,26 @@ agreement evil "'); DROP TABLE cases; --" {
     assert "DROP TABLE x" not in sql
     record = {"id": "c", "claim_date": "2020-01-01", "kind": "a", "note": "'); DROP TABLE cases; --"}
     check_batch(policy, engine, [record], None, None)
+
+
+def test_the_command_line_runs_on_spark(spark, tmp_path):
+    """`rulelang run ... --engine spark --out FILE.parquet`: the Python engine's table,
+    the bad record in its place (the session is the running one: local[2])."""
+    import pyarrow.parquet as pq
+    from click.testing import CliRunner
+
+    from rulelang.cli import cli
+
+    root = Path(__file__).resolve().parent.parent / "examples" / "cases"
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes((root / "sample.jsonl").read_bytes()[:4000].rsplit(b"\n", 1)[0]
+                      + b'\n{"id": "bad", "claim_date": "2024-02-30"}\n')
+    tables = {}
+    for engine in ("python", "spark"):
+        out = tmp_path / f"{engine}.parquet"
+        done = CliRunner().invoke(cli, ["run", "stdlib:stca_us", str(cases), "--engine", engine,
+                                         "--spark-master", "local[2]", "--out", str(out)])
+        assert done.exit_code == 1, done.output     # 1: a record was invalid
+        tables[engine] = pq.read_table(out)
+    assert tables["spark"].equals(tables["python"])
+    assert "2024-02-30" in tables["spark"].column("error_message").to_pylist()[-1]
