@@ -93,7 +93,8 @@ BROKEN_LINES = [b"", b"   ", b"\t", "\u3000".encode(), b"{bad", b"[1, 2]", b'{"i
                 b' "nationalities": ["HND"], "entry_type": "between_ports"}']
 MUTATIONS = [None, None, None, ("age", "7"), ("age", 10**19), ("claim_date", "2023-02-29"),
              ("claim_country", "XXX"), ("entry_type", "port"), ("extra_field", 1), ("age", 3.0),
-             ("claim_date", None), ("nationalities", ["HND", "HND"]), ("relatives", [{"relation": "x"}])]
+             ("claim_date", None), ("nationalities", ["HND", "HND"]), ("relatives", [{"relation": "x"}]),
+             ("nationalities", ["\ud800"])]
 
 
 @settings(max_examples=3 * SCALE, deadline=None, database=None,

@@ -77,6 +77,12 @@ def json_text_ok(text):
         this=call("regexp_matches", text, _s(r"\\[uU][dD][89a-fA-F]"))))], default=exp.false())
 
 
+def _only_if(condition, test):
+    """`test` where `condition` holds, else false; `test` is not computed where it does
+    not (SQL's AND does not promise an order, and json() raises on text that is not JSON)."""
+    return exp.Case(ifs=[exp.If(this=condition, true=test)], default=exp.false())
+
+
 def _json_type(j):
     return call("json_type", j)
 
@@ -188,26 +194,62 @@ def validated_jsonl(path: str, record_type: T.RecordType) -> str:
 
 def validated_lines(lines: exp.Expression, record_type: T.RecordType) -> exp.Select:
     """`_row`, `_raw`, `_ok` and one typed column per field, from `lines`: a relation
-    of JSON Lines (`_row`, `_raw`: one line's text, not blank)."""
+    of JSON Lines (`_row`, `_raw`: one line's text, not blank).
+
+    As a JSON cell (JsonCell): each line is read in one parse to the record's types;
+    when that record, its absent fields left out, written back as JSON is the line
+    itself (minified), it is what the line says and is checked as typed columns are.
+    Any other line (a field given as null, keys in another order, an unknown key, 1.0
+    for a whole number) is checked call by call: each field's JSON extracted, and
+    checked as JSON."""
     fields = JsonFields(record_type)
-    raw = exp.column("_raw")
+    raw, valid, typed, exact = (exp.column(name) for name in ("_raw", "_valid", "_t", "_x"))
     # json_type raises on text that is not JSON, and SQL's AND does not promise an order:
     # the CASE does
-    valid = _all(json_text_ok(raw), exp.Case(ifs=[exp.If(this=call("json_valid", raw), true=_is(raw, "OBJECT"))],
-                                             default=exp.false()))
+    relation = exp.select(exp.column("_row"), raw, exp.alias_(_all(json_text_ok(raw), exp.Case(
+        ifs=[exp.If(this=call("json_valid", raw), true=_is(raw, "OBJECT"))], default=exp.false())), "_valid")
+    ).from_(lines.subquery("_lines"))
+    shape = _json_shape(record_type)
+    if shape is not None:       # each step in a projection of its own (see validated_cells)
+        relation = exp.select(exp.Star(), exp.alias_(exp.Case(ifs=[exp.If(this=valid, true=call(
+            "from_json", raw, _s(shape[0])))]), "_t")).from_(relation.subquery("_typed"))
+        relation = exp.select(exp.Star(), exp.alias_(_only_if(valid, exp.EQ(
+            this=call("json", raw), expression=_written_back(typed, record_type))), "_x")).from_(
+            relation.subquery("_exact"))
+    else:
+        relation = exp.select(exp.Star(), exp.alias_(exp.false(), "_x")).from_(relation.subquery("_exact"))
+    slow = _all(valid, exp.Not(this=exact))
     paths = exp.Array(expressions=[_s(f'$."{name}"') for name in record_type.fields])
-    parsed = exp.select(exp.column("_row"), raw,
-                        exp.alias_(exp.Case(ifs=[exp.If(this=valid, true=call("json_extract", raw, paths))]), "_l"),
-                        exp.alias_(exp.Case(ifs=[exp.If(this=valid, true=call("json_keys", raw))]), "_k"),
-                        exp.alias_(valid, "_valid")).from_(lines.subquery("_lines"))
+    relation = exp.select(exp.Star(),
+                          exp.alias_(exp.Case(ifs=[exp.If(this=slow, true=call("json_extract", raw, paths))]), "_l"),
+                          exp.alias_(exp.Case(ifs=[exp.If(this=slow, true=call("json_keys", raw))]), "_k")
+                          ).from_(relation.subquery("_p"))
     struct, ok = fields.fields(exp.column("_l"), exp.column("_k"), record_type, 0)
+    ok = _all(valid, ok)
+    if shape is not None:
+        fast_struct, fast_ok = _typed_column(typed, shape[1], record_type, fields)
+        struct = exp.Case(ifs=[exp.If(this=exact, true=fast_struct)], default=struct)
+        ok = exp.Case(ifs=[exp.If(this=exact, true=fast_ok)], default=ok)
     checked = exp.select(exp.column("_row"), raw,
-                         exp.alias_(exp.Coalesce(this=_all(exp.column("_valid"), ok), expressions=[exp.false()]), "_ok"),
-                         exp.alias_(struct, "_rec")).from_(parsed.subquery("_p"))
+                         exp.alias_(exp.Coalesce(this=ok, expressions=[exp.false()]), "_ok"),
+                         exp.alias_(struct, "_rec")).from_(relation.subquery("_c"))
     columns = [exp.alias_(exp.Dot(this=exp.column("_rec"), expression=exp.to_identifier(name, quoted=True)),
                           name, quoted=True) for name in record_type.fields]
     return exp.select(exp.column("_row"), exp.column("_raw"), exp.column("_ok"), *columns).from_(
         checked.subquery("_v"))
+
+
+def _written_back(typed, record_type: T.RecordType):
+    """SQL: the record `typed` as minified JSON, its fields in order, those that are NULL
+    (absent) left out."""
+    pairs = [exp.Case(ifs=[exp.If(
+        this=exp.Not(this=exp.Is(this=exp.Dot(this=typed, expression=exp.to_identifier(name, quoted=True)),
+                                 expression=exp.Null())),
+        true=exp.DPipe(this=_s(json.dumps(name) + ":"), expression=call(
+            "to_json", exp.Dot(this=typed, expression=exp.to_identifier(name, quoted=True)))))])
+        for name in record_type.fields]
+    return exp.DPipe(this=exp.DPipe(this=_s("{"), expression=call("concat_ws", _s(","), *pairs)),
+                     expression=_s("}"))
 
 
 def validated_columns(table: str, columns: dict, record_type: T.RecordType) -> exp.Select | None:
@@ -303,8 +345,8 @@ class JsonCell:
         if step == 1:
             return exp.alias_(exp.Case(ifs=[exp.If(this=self.valid, true=call(
                 "from_json", self.text, _s(self.shape[0])))]), self.typed.name)
-        return exp.alias_(_all(self.valid, exp.EQ(this=call("json", self.text),
-                                                  expression=call("to_json", self.typed))), self.exact.name)
+        return exp.alias_(_only_if(self.valid, exp.EQ(this=call("json", self.text),
+                                                      expression=call("to_json", self.typed))), self.exact.name)
 
     def checked(self):
         """(value, ok) of the cell, from the columns of its steps."""
