@@ -286,3 +286,24 @@ def test_a_gzipped_csv_that_breaks_off_ends_the_same_way(policy, small_batches, 
     seen, invalid, _ = same_runs(policy, path, tmp_path, fmts=("jsonl",))
     assert invalid == 1 and 73 < seen < len(records) * 20
 
+
+
+def test_the_input_is_let_go_once_decided(policy, small_batches, monkeypatch, tmp_path):
+    """Memory holds the batches of the query under way, not the file: every block of
+    input read is given up once its decisions are written (they were kept to the end
+    when no record of a batch needed Python: 5 GB over 10M records)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "examples" / "cases"
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes((root / "sample.jsonl").read_bytes() * 8)
+    held, deliver = [], columnar.ColumnarRun._deliver
+
+    def counted(self, rows, stats, events):
+        deliver(self, rows, stats, events)
+        held.append(len(self.reader.kept))
+
+    monkeypatch.setattr(columnar.ColumnarRun, "_deliver", counted)
+    records, _, _ = same_runs(policy, path, tmp_path, fmts=("jsonl",))
+    blocks_per_query = columnar._RECORDS_PER_QUERY     # a block holds one line or more
+    assert records > 8 * blocks_per_query and max(held) <= blocks_per_query + 2, max(held)

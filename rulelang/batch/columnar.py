@@ -130,6 +130,8 @@ class ColumnarRun:
         order = rows.column("_row")
         if not pc.any(special).as_py() and not self._unread_before(order):
             self.sink.bulk(rows)
+            if len(order):
+                self.reader.forget_before(order[-1].as_py())
             return
         marked = pc.indices_nonzero(special).to_pylist()
         numbers = order.to_pylist()
