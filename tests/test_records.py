@@ -281,3 +281,26 @@ def test_the_transient_validator_shares_what_it_does_not_change():
                    {**record, "claim_date": "2024-02-30"}, {**record, "agee": 3}):
         assert TRANSIENT["simplified"](broken) is records._SLOW
 
+
+POLICIES = {"stdlib": "stdlib:all", "all_types": f"{FIXTURES}/all_field_types.rules",
+            "simplified": "benchmarks/simplified_stca.rules"}
+
+
+def _results(policy, records, **options) -> list:
+    return [(type(r), r, getattr(r, "warnings", None)) for r in policy.evaluate_many(records, **options)]
+
+
+@pytest.mark.parametrize("name", sorted(POLICIES))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_evaluate_many_answers_as_it_does_without_its_fast_path(name, data):
+    """The same Decisions (and warnings), InvalidRecords (code, field, message, position)
+    and runtime failures, record for record, as the general path gives."""
+    fast, general = rulelang.load(POLICIES[name]), rulelang.load(POLICIES[name])
+    general._transient_validator = lambda record: records._SLOW
+    record_type = fast.program.input_type
+    batch = data.draw(st.lists(st.one_of(broken_records(record_type), JUNK), max_size=6))
+    batch += data.draw(st.lists(record_of(record_type).map(lambda r: as_python(r, record_type)),
+                                max_size=2))
+    strict = data.draw(st.booleans())
+    assert _results(fast, batch, strict=strict) == _results(general, batch, strict=strict)
