@@ -205,6 +205,13 @@ class _Generator:
             return [f"{var} = {read}", f"if {refused}:", f"    if {var} is not None:",
                     "        raise _Slow", *("    " + line for line in absent)]
         body = self.value(var, type_, depth + 1, self.child(record_type, field))
+        if isinstance(type_, (T.ListType, T.SetType)) and depth + 1 <= FAST_DEPTH:
+            # an empty list (the usual optional list) is told first, without the loop
+            make, kinds = _COLLECTIONS[type(type_)]
+            return [f"{var} = {read}", f"if {var}:", *("    " + line for line in body + store),
+                    f"elif {var} is None:", *("    " + line for line in absent),
+                    f"elif type({var}) in ({kinds}):", f"    out[{self.key(field)}] = {make}()",
+                    "else:", "    raise _Slow"]
         return [f"{var} = {read}", f"if {var} is None:", *("    " + line for line in absent),
                 "else:", *("    " + line for line in body + store)]
 
@@ -308,9 +315,7 @@ class _Generator:
         return None
 
     def collection(self, var: str, type_, depth: int, at: str) -> list[str]:
-        make = "tuple" if isinstance(type_, T.ListType) else "frozenset"
-        # a list field takes a JSON list or a Python tuple; a set field also a Python set
-        kinds = "list, tuple" if make == "tuple" else "list, tuple, set, frozenset"
+        make, kinds = _COLLECTIONS[type(type_)]
         lines = [f"if type({var}) not in ({kinds}) or len({var}) > MAX_ITEMS:", "    raise _Slow"]
         if T.is_optional(type_.elem):
             return lines + ["raise _Slow"]   # unknown items: the general path
@@ -331,6 +336,10 @@ class _Generator:
         return lines + [f"{out} = []", f"for {index}, {item} in enumerate({var}):",
                         *("    " + line for line in body),
                         f"    {out}.append({item})", f"{var} = {make}({out})"]
+
+
+# a list field takes a JSON list or a Python tuple; a set field also a Python set
+_COLLECTIONS = {T.ListType: ("tuple", "list, tuple"), T.SetType: ("frozenset", "list, tuple, set, frozenset")}
 
 
 def _needs_path(type_: T.Type, seen: frozenset = frozenset()) -> bool:
