@@ -577,7 +577,9 @@ def bench_simplified(n: int, seed: int, repeats: int, skip_peers: bool) -> dict:
 
     name = "simplified_stca"
     compiled = policy.compiled.decide
-    evaluate = policy.evaluate                      # validation + the interpreter, with traces
+
+    def evaluate(record: dict):                     # validation + the interpreter, with traces
+        return policy.evaluate(record, trace=True)  # (evaluate is compiled unless asked)
 
     def evaluate_many(records: list) -> None:       # validation + compiled decisions, streamed
         for _ in policy.evaluate_many(records):

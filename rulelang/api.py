@@ -20,6 +20,7 @@ from rulelang.errors import (ArgumentError, ConflictError, RecordError, RuleEval
                              RuleSourceError, RuleSyntaxError, RuleTypeError, UnknownNameError)
 from rulelang.interpret import Evaluation
 from rulelang.records import InvalidRecord, RawRecord, ValidRecord, validate
+from rulelang.records.fastpath import SLOW
 from rulelang.records.validate import fast_validator
 from rulelang.runtime import EvaluationError
 
@@ -156,6 +157,7 @@ class Policy:
         self._columnar = None
         self._spark = None
         self._validator = None
+        self._transient_validator = None
 
     def __repr__(self) -> str:
         names = self.agreements
@@ -197,7 +199,22 @@ class Policy:
         decide = self._decider(options, trace)                  # chosen once for the stream
         as_of, assume, names = options[0], options[1], _names_of(options[2])
         check = self.validate if not strict else lambda record, at: self._checked(record, at, True)
+        # A valid record with nothing to warn about (most of them) is read by the transient
+        # validator and decided at once: no position, RawRecord or ValidRecord is made. Its
+        # value may share the record's nested dicts, so only the compiled program reads it
+        # (a trace would keep it).
+        fast = not trace and self.compiled is not None and self.program.input_type is not None
+        read = self._transient() if fast else _slow
         for index, record in enumerate(records, 1):
+            value = read(record)
+            if value is not SLOW:
+                try:
+                    decisions = decide(value, as_of, assume, names)
+                except EvaluationError:
+                    pass        # decided again below, where the failure is reported
+                else:
+                    yield Decisions(decisions)
+                    continue
             checked = check(record, f"record {index}")
             if type(checked) is not ValidRecord:
                 yield checked
@@ -234,6 +251,13 @@ class Policy:
         if type(checked) is ValidRecord or raw.from_text:
             return checked
         return self._python_values(raw, checked)
+
+    def _transient(self):
+        """The validator of `evaluate_many`'s fast path (built on first use): `read(record)
+        -> value | SLOW`, the value only good for deciding the record at once."""
+        if self._transient_validator is None:
+            self._transient_validator = fast_validator(self._input_type(), transient=True)
+        return self._transient_validator
 
     def _python_values(self, raw, checked):
         """A record the validator rejected, again with its Python values as JSON ones."""
@@ -443,6 +467,11 @@ class Policy:
             raise ArgumentError(f"no engine {engine!r}: use 'duckdb' or 'python'")
         return decide_table(self, source, engine=engine, as_of=_as_of(as_of),
                             assume=_assume(assume), batch_size=batch_size)
+
+
+def _slow(record) -> object:
+    """The transient validator where there is none: every record the general way."""
+    return SLOW
 
 
 def _names_of(agreements: list | None) -> list[str] | None:

@@ -214,3 +214,93 @@ def test_a_date_only_datetime_is_its_day():
     value = validate_dict(record, POLICY.input_type).value
     assert type(value["claim_date"]) is _dt.date and value["claim_date"] == _dt.date(2024, 5, 1)
     assert value["nationalities"] == ("HND",)
+
+
+# ---- the transient validator (Policy.evaluate_many's fast path) ------------------------
+
+def _transient(record_type: T.RecordType):
+    return records.fast_validator(record_type, transient=True)
+
+
+TRANSIENT = {name: _transient(record_type) for name, record_type in RECORD_TYPES.items()}
+
+
+def _keyed(value):
+    """`_typed`, with every dict's fields in the order of their names (a transient value
+    keeps the record's order)."""
+    if isinstance(value, dict):
+        return (dict, tuple(sorted((k, _keyed(v)) for k, v in value.items())))
+    if isinstance(value, (tuple, frozenset)):
+        return (type(value), sorted(repr(_keyed(v)) for v in value))
+    return (type(value), value)
+
+
+def _same_or_slow(record, record_type, transient) -> None:
+    """The transient validator takes exactly the records the other one takes, with an
+    equal value (key order and shared dicts aside), and never changes the record."""
+    import copy
+
+    before = copy.deepcopy(record)
+    value = transient(record)
+    assert record == before
+    fast = records._fast_validator(record_type)(record)
+    assert (value is records._SLOW) is (fast is records._SLOW)
+    if value is not records._SLOW:
+        assert _keyed(value) == _keyed(fast)
+        general = general_path_only(RawRecord("line 1", data=record), record_type)
+        assert not general.warnings and _keyed(value) == _keyed(general.value)
+
+
+@pytest.mark.parametrize("name", sorted(RECORD_TYPES))
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_transient_validator_agrees_with_the_validator(name, data):
+    record_type = RECORD_TYPES[name]
+    _same_or_slow(data.draw(broken_records(record_type)), record_type, TRANSIENT[name])
+
+
+@pytest.mark.parametrize("name", sorted(RECORD_TYPES))
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_transient_validator_takes_python_values(name, data):
+    record_type = RECORD_TYPES[name]
+    record = as_python(data.draw(record_of(record_type)), record_type)
+    _same_or_slow(record, record_type, TRANSIENT[name])
+
+
+def test_the_transient_validator_shares_what_it_does_not_change():
+    relative = {"relation": "spouse", "location": "USA", "status": "citizen"}
+    record = {"id": "x", "nationalities": ["HND"], "claim_country": "USA",
+              "claim_date": "2024-05-01", "relatives": [relative]}
+    value = TRANSIENT["simplified"](record)
+    assert value["relatives"][0] is relative               # read as is: not copied
+    assert value["claim_date"] == _dt.date(2024, 5, 1) and value["nationalities"] == ("HND",)
+    assert value["age"] == records._fast_validator(SIMPLIFIED.input_type)(record)["age"]
+    for broken in ({**record, "relatives": [{**relative, "cousin": 1}]},   # an unknown field
+                   {**record, "relatives": [{"relation": "spouse", "location": "USA"}]},
+                   {**record, "claim_date": "2024-02-30"}, {**record, "agee": 3}):
+        assert TRANSIENT["simplified"](broken) is records._SLOW
+
+
+POLICIES = {"stdlib": "stdlib:all", "all_types": f"{FIXTURES}/all_field_types.rules",
+            "simplified": "benchmarks/simplified_stca.rules"}
+
+
+def _results(policy, records, **options) -> list:
+    return [(type(r), r, getattr(r, "warnings", None)) for r in policy.evaluate_many(records, **options)]
+
+
+@pytest.mark.parametrize("name", sorted(POLICIES))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_evaluate_many_answers_as_it_does_without_its_fast_path(name, data):
+    """The same Decisions (and warnings), InvalidRecords (code, field, message, position)
+    and runtime failures, record for record, as the general path gives."""
+    fast, general = rulelang.load(POLICIES[name]), rulelang.load(POLICIES[name])
+    general._transient_validator = lambda record: records._SLOW
+    record_type = fast.program.input_type
+    batch = data.draw(st.lists(st.one_of(broken_records(record_type), JUNK), max_size=6))
+    batch += data.draw(st.lists(record_of(record_type).map(lambda r: as_python(r, record_type)),
+                                max_size=2))
+    strict = data.draw(st.booleans())
+    assert _results(fast, batch, strict=strict) == _results(general, batch, strict=strict)

@@ -15,6 +15,12 @@ code; a wide one (the stdlib's union `Case` has about 80 fields, of which a
 record holds 10 to 20) starts from the all-unknown record and reads only the
 keys the record has, through a table of per-field checks.
 
+A `transient` validator (`Policy.evaluate_many`'s, whose value is decided at once and
+dropped) takes the same records and gives equal values, more cheaply: it copies the
+record's dict and writes into the copy only the values that change (dates, lists made
+tuples, unknown values), reads a record holding every field by key rather than by `get`,
+and shares a nested record whose fields are all read as they are (enums, text, ...).
+
 A path such as `relatives[2].age` is only needed for the unknown value of a
 missing optional field inside a list: it is passed down as a chain of
 (parent, step) tuples and written out only then.
@@ -56,7 +62,7 @@ def _path(at) -> str:
     return f"{base}.{step}" if base else step
 
 
-_DATES: dict = {}          # "2024-05-01" -> the date, for every valid date text seen
+_DATES: dict = {}          # "2024-05-01" (or a date) -> the date, for every valid date seen
 _MAX_DATES = 100_000       # then the cache starts again (a file of random dates)
 
 
@@ -66,20 +72,23 @@ def _read_date(v):
     # general path refuses); not a real date: ValueError, the general path words it
     if type(v) is str and len(v) == 10 and v[4] == "-" and v[7] == "-" and v.isascii():
         day = _dt.date.fromisoformat(v)
-        if len(_DATES) >= _MAX_DATES:
-            _DATES.clear()
-        _DATES[v] = day
-        return day
-    if type(v) is _dt.date:
-        return v
-    raise _Slow
+    elif type(v) is _dt.date:
+        day = v
+    else:
+        raise _Slow
+    if len(_DATES) >= _MAX_DATES:
+        _DATES.clear()
+    _DATES[v] = day
+    return day
 
 
 class _Generator:
-    def __init__(self, general) -> None:
+    def __init__(self, general, transient: bool = False) -> None:
+        self.transient = transient
         self.namespace: dict = {"_Slow": _Slow, "U": Unknown, "fact": _fact, "general": general,
                                 "DATES": _DATES, "read_date": _read_date,
-                                "MAX_INT": MAX_INT, "MAX_TEXT": MAX_TEXT, "MAX_ITEMS": MAX_ITEMS}
+                                "MAX_INT": MAX_INT, "MIN_INT": -MAX_INT, "MAX_TEXT": MAX_TEXT,
+                                "MAX_ITEMS": MAX_ITEMS}
         self.functions: list[str] = []
         self.names: dict = {}       # (id of record type, depth) -> function name
         self.kept: list = []        # the record types, while generating (ids stay unique)
@@ -97,6 +106,11 @@ class _Generator:
                 self.kept.append(value)
         return self._consts[key]
 
+    def key(self, field: str) -> str:
+        """A field's name in generated code: a literal when it is identifier-shaped (a
+        constant of the code, cheaper to load than a global), else from the table."""
+        return repr(field) if field.isidentifier() and field.isascii() else self.const(field)
+
     def fresh(self, prefix: str) -> str:
         self.counter += 1
         return f"{prefix}{self.counter}"
@@ -109,7 +123,8 @@ class _Generator:
         if key not in self.names:
             self.kept.append(record_type)
             self.names[key] = name = f"rec{len(self.names)}"
-            shape = self._wide if depth == 0 and len(record_type.fields) > WIDE else self._straight
+            shape = self._wide if depth == 0 and len(record_type.fields) > WIDE else \
+                self._copied if self.transient else self._straight
             header, *body = shape(name, record_type, depth)
             if depth == 0:
                 # the entry point: any surprise (a wrong value, a KeyError for an unknown
@@ -125,7 +140,7 @@ class _Generator:
             return "raise _Slow"   # the general path says which field
         if depth == 0:
             return self.const(Unknown(frozenset({field})), "unknown")
-        return f"U(frozenset((fact(at, {self.const(field)}),)))"
+        return f"U(frozenset((fact(at, {self.key(field)}),)))"
 
     def _straight(self, name: str, record_type: T.RecordType, depth: int) -> list[str]:
         fields = frozenset(record_type.fields)
@@ -135,7 +150,7 @@ class _Generator:
         for field, field_type in record_type.fields.items():
             var = self.fresh("v")
             values.append((field, var))
-            lines.append(f"    {var} = get({self.const(field)})")
+            lines.append(f"    {var} = get({self.key(field)})")
             body = self.value(var, T.strip(field_type), depth + 1, self.child(record_type, field))
             missing = self._missing(field, field_type, depth)
             if missing == "raise _Slow":
@@ -149,12 +164,56 @@ class _Generator:
         # that, it has no unknown field; only a record with nulls needs the full test
         lines += [f"    if len(data) + absent != {len(fields)} and not data.keys() <= "
                   f"{self.const(fields, 'fields')}:", "        raise _Slow"]
-        display = ", ".join(f"{self.const(field)}: {var}" for field, var in values)
+        display = ", ".join(f"{self.key(field)}: {var}" for field, var in values)
         return lines + [f"    return {{{display}}}"]
 
     def child(self, record_type: T.RecordType, field: str) -> str:
         """The code of the path of `field`, or None where no unknown value can need it."""
-        return f"(at, {self.const(field)})" if _needs_path(record_type.fields[field]) else "None"
+        return f"(at, {self.key(field)})" if _needs_path(record_type.fields[field]) else "None"
+
+    def _copied(self, name: str, record_type: T.RecordType, depth: int) -> list[str]:
+        """The transient shape: the record's dict copied, and only the values that change
+        (a date read, a list made a tuple, an unknown value) written into the copy. A record
+        with every field (the usual case) reads them by key; else by `get`, counting the
+        absent ones to tell an unknown field."""
+        fields = record_type.fields
+        lines = [f"def {name}(data, at=''):", "    if type(data) is not dict:", "        raise _Slow",
+                 "    out = data.copy()", f"    if len(data) == {len(fields)}:"]
+        for field, field_type in fields.items():
+            lines += ["        " + line for line in self._field(
+                f"data[{self.key(field)}]", field, field_type, record_type, depth, False)]
+        lines += ["        return out", "    get = data.get", "    absent = 0"]
+        for field, field_type in fields.items():
+            lines += ["    " + line for line in self._field(
+                f"get({self.key(field)})", field, field_type, record_type, depth, True)]
+        return lines + [f"    if len(data) + absent != {len(fields)} and not data.keys() <= "
+                        f"{self.const(frozenset(fields), 'fields')}:", "        raise _Slow",
+                        "    return out"]
+
+    def _field(self, read: str, field: str, field_type: T.Type, record_type: T.RecordType,
+               depth: int, counting: bool) -> list[str]:
+        """`_copied`'s statements for one field: `read` it, check it, write what changes."""
+        type_, missing = T.strip(field_type), self._missing(field, field_type, depth)
+        if missing == "raise _Slow":   # every test refuses None
+            var, lines = self.read(read, type_, depth + 1, self.child(record_type, field))
+            return lines + ([f"out[{self.key(field)}] = {var}"] if not self.as_is(type_) else [])
+        var = self.fresh("v")
+        store = [f"out[{self.key(field)}] = {var}"] if not self.as_is(type_) else []
+        absent = [f"out[{self.key(field)}] = {missing}"] + (["absent += 1"] if counting else [])
+        refused = self.refused(var, type_)
+        if refused is not None:   # the test first: None is refused by it, then told apart
+            return [f"{var} = {read}", f"if {refused}:", f"    if {var} is not None:",
+                    "        raise _Slow", *("    " + line for line in absent)]
+        body = self.value(var, type_, depth + 1, self.child(record_type, field))
+        if isinstance(type_, (T.ListType, T.SetType)) and depth + 1 <= FAST_DEPTH:
+            # an empty list (the usual optional list) is told first, without the loop
+            make, kinds = _COLLECTIONS[type(type_)]
+            return [f"{var} = {read}", f"if {var}:", *("    " + line for line in body + store),
+                    f"elif {var} is None:", *("    " + line for line in absent),
+                    f"elif type({var}) in ({kinds}):", f"    out[{self.key(field)}] = {make}()",
+                    "else:", "    raise _Slow"]
+        return [f"{var} = {read}", f"if {var} is None:", *("    " + line for line in absent),
+                "else:", *("    " + line for line in body + store)]
 
     def _wide(self, name: str, record_type: T.RecordType, depth: int) -> list[str]:
         required = frozenset(f for f, t in record_type.fields.items() if not T.is_optional(t))
@@ -172,7 +231,7 @@ class _Generator:
             self.functions.append("\n".join(lines) + "\n")
             checks[field] = check
         table = self.fresh("checks")
-        self.functions.append(f"{table} = {{{', '.join(f'{self.const(f)}: {c}' for f, c in checks.items())}}}\n")
+        self.functions.append(f"{table} = {{{', '.join(f'{self.key(f)}: {c}' for f, c in checks.items())}}}\n")
         # an unknown field is a KeyError in the table: the general path warns about it
         return [f"def {name}(data, at=''):",
                 f"    if type(data) is not dict or not data.keys() >= {self.const(required, 'required')}:",
@@ -189,27 +248,63 @@ class _Generator:
         `at` is the code of its path."""
         if depth > FAST_DEPTH:
             return ["raise _Slow"]
-        if type_ == T.BOOL:
-            return [f"if {var} is not True and {var} is not False:", "    raise _Slow"]
-        if type_ == T.INT:
-            return [f"if type({var}) is not int or not -MAX_INT <= {var} <= MAX_INT:", "    raise _Slow"]
-        if type_ == T.TEXT:
-            return [f"if type({var}) is not str or not {var}.isascii() or len({var}) > MAX_TEXT:",
-                    "    raise _Slow"]
+        refused = self.refused(var, type_)
+        if refused is not None:
+            return [f"if {refused}:", "    raise _Slow"]
         if type_ == T.DATE:
-            # records hold few distinct dates: each text is read once (_read_date)
-            d = self.fresh("d")
-            return [f"{d} = DATES.get({var})", f"{var} = {d} if {d} is not None else read_date({var})"]
-        members = self.members(type_)
-        if members is not None:
-            # a set of str holds no other type (an unhashable value: TypeError, the general path)
-            return [f"if {var} not in {members}:", "    raise _Slow"]
+            # records hold few distinct dates: each is read once (_read_date), then found by
+            # a subscript (no call; the try costs nothing until a date is new)
+            return ["try:", f"    {var} = DATES[{var}]", "except KeyError:",
+                    f"    {var} = read_date({var})"]
         if isinstance(type_, T.RecordType):
+            if self.as_is(type_):
+                return self.shared(var, type_, depth)
             return [f"{var} = {self.record_function(type_, depth)}({var}, {at})"]
         if isinstance(type_, (T.ListType, T.SetType)):
             return self.collection(var, type_, depth, at)
         # decimals, durations: rare in records; the general path's own conversion
         return [f"{var} = general({var}, {self.const(type_, 'type')})"]
+
+    def refused(self, var: str, type_: T.Type) -> str | None:
+        """For a type whose value is the one read (bool, int, text, enum, country): the
+        condition that refuses `var` (None among others); for other types None."""
+        if type_ == T.BOOL:
+            return f"{var} is not True and {var} is not False"
+        if type_ == T.INT:
+            return f"type({var}) is not int or not MIN_INT <= {var} <= MAX_INT"
+        if type_ == T.TEXT:
+            return f"type({var}) is not str or not {var}.isascii() or len({var}) > MAX_TEXT"
+        members = self.members(type_)
+        if members is not None:
+            # a set of str holds no other type (an unhashable value: TypeError, the general path)
+            return f"{var} not in {members}"
+        return None
+
+    def as_is(self, type_: T.Type) -> bool:
+        """Is a valid value of `type_` the value read? Of a record, only in transient
+        mode (its dict is shared) and when every field is required and read as is."""
+        if isinstance(type_, T.RecordType):
+            return self.transient and all(not T.is_optional(t) and self.as_is(T.strip(t))
+                                          for t in type_.fields.values())
+        return type_ in (T.BOOL, T.INT, T.TEXT, T.COUNTRY) or isinstance(type_, T.EnumType)
+
+    def shared(self, var: str, record_type: T.RecordType, depth: int) -> list[str]:
+        """Statements that check a record read as is (`as_is`): its dict, every field."""
+        lines = [f"if type({var}) is not dict or len({var}) != {len(record_type.fields)}:",
+                 "    raise _Slow"]
+        for field, field_type in record_type.fields.items():
+            _, checks = self.read(f"{var}[{self.key(field)}]", T.strip(field_type), depth + 1, "None")
+            lines += checks
+        return lines
+
+    def read(self, read: str, type_: T.Type, depth: int, at: str) -> tuple[str | None, list[str]]:
+        """(a variable, statements that put the value `read` gives in it, checked): `value`'s,
+        but a value tested only for membership is tested where it is read, in no variable."""
+        members = self.members(type_)
+        if members is not None and depth <= FAST_DEPTH:
+            return None, [f"if {read} not in {members}:", "    raise _Slow"]
+        var = self.fresh("v")
+        return var, [f"{var} = {read}", *self.value(var, type_, depth, at)]
 
     def members(self, type_: T.Type) -> str | None:
         """The frozenset of strings a value of `type_` must be one of, if it is such a type."""
@@ -220,18 +315,16 @@ class _Generator:
         return None
 
     def collection(self, var: str, type_, depth: int, at: str) -> list[str]:
-        make = "tuple" if isinstance(type_, T.ListType) else "frozenset"
-        # a list field takes a JSON list or a Python tuple; a set field also a Python set
-        kinds = "list, tuple" if make == "tuple" else "list, tuple, set, frozenset"
+        make, kinds = _COLLECTIONS[type(type_)]
         lines = [f"if type({var}) not in ({kinds}) or len({var}) > MAX_ITEMS:", "    raise _Slow"]
         if T.is_optional(type_.elem):
             return lines + ["raise _Slow"]   # unknown items: the general path
-        elem = type_.elem
-        members = self.members(elem)
-        if members is not None:   # (measured: a loop beats set operations on short lists)
+        elem = T.strip(type_.elem)
+        if self.as_is(elem):   # (measured: a loop beats set operations on short lists)
             item = self.fresh("x")
-            return lines + [f"for {item} in {var}:", f"    if {item} not in {members}:",
-                            "        raise _Slow", f"{var} = {make}({var})"]
+            body = self.value(item, elem, depth + 1, "None")
+            return lines + [f"for {item} in {var}:", *("    " + line for line in body),
+                            f"{var} = {make}({var})"]
         item, index, out = self.fresh("x"), self.fresh("i"), self.fresh("items")
         if isinstance(elem, T.RecordType) and depth + 1 <= FAST_DEPTH:
             function = self.record_function(elem, depth + 1)
@@ -243,6 +336,10 @@ class _Generator:
         return lines + [f"{out} = []", f"for {index}, {item} in enumerate({var}):",
                         *("    " + line for line in body),
                         f"    {out}.append({item})", f"{var} = {make}({out})"]
+
+
+# a list field takes a JSON list or a Python tuple; a set field also a Python set
+_COLLECTIONS = {T.ListType: ("tuple", "list, tuple"), T.SetType: ("frozenset", "list, tuple, set, frozenset")}
 
 
 def _needs_path(type_: T.Type, seen: frozenset = frozenset()) -> bool:
@@ -257,11 +354,13 @@ def _needs_path(type_: T.Type, seen: frozenset = frozenset()) -> bool:
                for t in type_.fields.values())
 
 
-def compile_validator(record_type: T.RecordType, general):
+def compile_validator(record_type: T.RecordType, general, transient: bool = False):
     """`check(data, at="") -> dict | SLOW` for records of `record_type`. `general(value,
     type)` converts a value the generated code does not specialise (validate.py's
-    general path) and raises on anything wrong."""
-    generator = _Generator(general)
+    general path) and raises on anything wrong. A `transient` validator's value is only
+    read while one record is decided (`Policy.evaluate_many`): equal to the other's, but
+    it keeps the record's key order and shares the nested records it does not change."""
+    generator = _Generator(general, transient)
     top = generator.record_function(record_type, 0)
     source = "".join(generator.functions)
     namespace = generator.namespace

@@ -171,10 +171,11 @@ _SLOW = SLOW
 _fast_cache: dict[int, tuple] = {}
 
 
-def fast_validator(record_type: T.RecordType):
+def fast_validator(record_type: T.RecordType, transient: bool = False):
     """The fast-path validator of `record_type`, built anew (a Policy keeps its own):
-    `check(data, at="") -> value | SLOW`."""
-    return compile_validator(record_type, _general_value)
+    `check(data, at="") -> value | SLOW`. A `transient` one's value is only for
+    deciding the record at once (fastpath.compile_validator)."""
+    return compile_validator(record_type, _general_value, transient)
 
 
 def _fast_validator(record_type: T.RecordType):
