@@ -307,3 +307,18 @@ def test_the_input_is_let_go_once_decided(policy, small_batches, monkeypatch, tm
     records, _, _ = same_runs(policy, path, tmp_path, fmts=("jsonl",))
     blocks_per_query = columnar._RECORDS_PER_QUERY     # a block holds one line or more
     assert records > 8 * blocks_per_query and max(held) <= blocks_per_query + 2, max(held)
+
+
+def test_parquet_is_written_in_whole_row_groups(policy, small_batches, tmp_path):
+    """Rows from SQL and from Python (the bad records) are gathered into row groups of
+    the writer's size, not written as they come (a row group at each bad record, each
+    held in the writer's metadata until it closes)."""
+    import pyarrow.parquet as pq
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "examples" / "cases"
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(((root / "sample.jsonl").read_bytes() + (root / "invalid.jsonl").read_bytes()) * 3)
+    table, (records, invalid, _) = run(policy, path, "parquet", "duckdb", tmp_path)
+    assert invalid >= 9 and table.num_rows > 2000
+    assert pq.ParquetFile(tmp_path / "duckdb.parquet").num_row_groups == 1

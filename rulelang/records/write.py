@@ -186,9 +186,14 @@ class CsvWriter:
 
 
 class ParquetWriter:
-    """Decisions as a typed Parquet table, written in row groups as they come."""
+    """Decisions as a typed Parquet table, written in row groups of ROW_GROUP rows as
+    they come: the rows of the columnar engine (Arrow) and of the Python path (dicts)
+    gathered in order until there are enough. (Written as they came, a columnar run
+    with a bad record in every few thousand wrote a row group at each one: over 10M
+    records, 200,000 row groups whose metadata the writer holds until it closes.)"""
 
-    BATCH = 16_384
+    BATCH = 16_384          # dict rows made into a table at a time
+    ROW_GROUP = 131_072
 
     def __init__(self, path, keep: tuple[str, ...] = (), keep_types: dict | None = None,
                  trace: bool = False) -> None:
@@ -209,16 +214,18 @@ class ParquetWriter:
         self.schema = pa.schema(fields)
         self.writer = pq.ParquetWriter(path, self.schema)
         self.rows: list[dict] = []
+        self.pieces: list = []      # tables not yet written, in order
+        self.pending = 0            # their rows
         self.columnar_format = "parquet" if not keep and not trace else None
 
     def bulk(self, rows) -> None:
         """Decisions the columnar engine made (an Arrow table with the decision columns)."""
-        self._flush()
         if rows.num_rows:
             pa = self.pa
+            self._table_of_rows()
             columns = [rows.column(f.name) if f.name in rows.column_names else pa.nulls(rows.num_rows, f.type)
                        for f in self.schema]
-            self.writer.write_table(pa.Table.from_arrays(columns, names=self.schema.names).cast(self.schema))
+            self._gather(pa.Table.from_arrays(columns, names=self.schema.names).cast(self.schema))
 
     def record(self, evaluated) -> None:
         kept = {name: convert(evaluated.value.get(name))
@@ -242,15 +249,27 @@ class ParquetWriter:
     def _add(self, row: dict) -> None:
         self.rows.append(row)
         if len(self.rows) >= self.BATCH:
-            self._flush()
+            self._table_of_rows()
 
-    def _flush(self) -> None:
+    def _table_of_rows(self) -> None:
         if self.rows:
-            self.writer.write_table(self.pa.Table.from_pylist(self.rows, schema=self.schema))
-            self.rows = []
+            rows, self.rows = self.rows, []
+            self._gather(self.pa.Table.from_pylist(rows, schema=self.schema))
+
+    def _gather(self, table) -> None:
+        self.pieces.append(table)
+        self.pending += table.num_rows
+        if self.pending >= self.ROW_GROUP:
+            self._write()
+
+    def _write(self) -> None:
+        if self.pieces:
+            self.writer.write_table(self.pa.concat_tables(self.pieces), row_group_size=self.ROW_GROUP)
+            self.pieces, self.pending = [], 0
 
     def close(self) -> None:
-        self._flush()
+        self._table_of_rows()
+        self._write()
         self.writer.close()
 
 
