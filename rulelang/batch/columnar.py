@@ -364,10 +364,9 @@ class _Delimited(_Reader):
 
         super().__init__(source.name)
         self.header, self.blocks = source.delimited
-        header = self.header
         self.record_type = policy.program.input_type
-        self.columns = [c for c in header.cells if c in self.record_type.fields]   # (none twice)
-        self.places = [header.cells.index(c) for c in self.columns]
+        self.columns = [c for c in self.header.cells if c in self.record_type.fields]   # (none twice)
+        self.places = [self.header.cells.index(c) for c in self.columns]
         self.schema = pa.schema([("_row", pa.int64())] + [(c, pa.string()) for c in self.columns])
 
     def validation_sql(self, stream: str) -> str:
