@@ -36,6 +36,7 @@ import run as B  # noqa: E402  the record generators of benchmarks/run.py
 
 import rulelang  # noqa: E402
 from rulelang.backends.sql.duckdb import arrow_type, to_arrow_value  # noqa: E402
+from rulelang.records.write import csv_cell  # noqa: E402
 
 COLUMNS = ("case", "agreement", "as_of", "status", "outcome", "returns_to", "exceptions", "missing",
            "unestablished")
@@ -61,17 +62,8 @@ def write_inputs(n: int, folder: Path) -> dict[str, Path]:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(record_type.fields)
         for record in raw:
-            writer.writerow([_cell(record.get(name)) for name in record_type.fields])
+            writer.writerow([csv_cell(record.get(name)) for name in record_type.fields])
     return paths
-
-
-def _cell(value) -> str:
-    """A value as rulelang reads it from a CSV cell (lists and records as JSON)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value) if isinstance(value, (list, dict)) else str(value)
 
 
 # the hand-written query's reading of the CSV file: each column's type given, the lists

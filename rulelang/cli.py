@@ -345,7 +345,7 @@ def _run(policy, source, sink, options):
 
     with source, _progress(source) as bar:
         return run(policy, source, sink, options,
-                   Events(invalid=invalid, advance=bar.advance, advanced=bar.advanced))
+                   Events(invalid=invalid, advance=bar.advance, advanced=bar.advanced, share=bar.share))
 
 
 def _print_warnings(stats) -> None:
@@ -408,6 +408,11 @@ class _progress:
         """So many records read at once (the columnar engine, batch by batch)."""
         if self.bar is not None:
             self.bar.update(self.task, completed=self.source.position())
+
+    def share(self, done: float) -> None:
+        """This share of the input done (a run in one statement: DuckDB reads the file)."""
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done * self.bar.tasks[0].total)
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:

@@ -322,13 +322,14 @@ def _ingest_agrees(policy, lines, tmp_path):
     import duckdb
 
     from rulelang.backends.sql.duckdb import to_arrow_value
-    from rulelang.backends.sql.ingest import validated_jsonl
+    from rulelang.backends.sql.ingest import declare_enums, validated_jsonl
     from rulelang.records import read_records, validate
 
     record_type = policy.program.input_type
     path = tmp_path / "records.jsonl"
     path.write_bytes(b"".join(line + b"\n" for line in lines))
     connection = duckdb.connect()
+    declare_enums(connection, record_type)
     result = connection.sql(validated_jsonl(str(path), record_type))
     names = result.columns
     rows = {row[0]: dict(zip(names, row)) for row in result.fetchall()}

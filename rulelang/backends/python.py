@@ -434,7 +434,10 @@ class _Compiler:
         self.add(0, "def decide_all(r, as_of=None, assume=None, agreements=None):")
         self.add(1, "if agreements is not None:")
         self.add(2, "return select(r, as_of, assume, agreements)")
-        self.add(1, f"d = as_of or r[{_name_literal(program.as_of_field)}]")
+        if program.as_of_field is None:     # (an input with no as-of field: the date is given)
+            self.add(1, "d = as_of")
+        else:
+            self.add(1, f"d = as_of or r[{_name_literal(program.as_of_field)}]")
         if program.input_type.fields.get("id") == T.TEXT:
             self.add(1, "cid = r['id']")
         else:

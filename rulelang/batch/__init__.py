@@ -87,6 +87,7 @@ class Events:
     invalid: Callable[[InvalidRecord], None] = lambda invalid: None
     advance: Callable[[], None] = lambda: None          # one more record read
     advanced: Callable[[int], None] = lambda count: None  # so many records read at once
+    share: Callable[[float], None] = lambda done: None    # this share of the input done (0 to 1)
 
 
 def select(decisions: Iterable, options: Options) -> list:

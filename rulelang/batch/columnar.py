@@ -74,6 +74,7 @@ class ColumnarRun:
         self.reader, self.fmt = reader, fmt
         self.engine = policy.columnar
         self.in_python = 0              # records Python decided and wrote
+        self.in_one_statement = False   # whether the run went in one statement (direct.py)
 
     def query(self) -> str:
         from rulelang.backends.sql.output import formatted
@@ -86,6 +87,11 @@ class ColumnarRun:
     def run(self, stats, events) -> None:
         import pyarrow as pa
 
+        from rulelang.batch import direct
+
+        self.in_one_statement = direct.attempt(self, stats, events)
+        if self.in_one_statement:
+            return
         connection = self.engine.connection
         batches = self.reader.batches()
         query = self.query()
@@ -209,10 +215,10 @@ class _Reader:
     line that is not UTF-8, or too long), in row order. The stream runs ahead of the
     decisions by a few batches, so batches are kept until the decisions pass them."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, source) -> None:
         from collections import deque
 
-        self.name = name
+        self.name, self.path, self.gzipped = source.name, source.path, source.gzipped
         self.records = 0                  # records read so far
         self.kept: deque = deque()        # (first row, last row, the rows as read)
         self.unread: deque = deque()      # (row, RawRecord), in row order
@@ -236,6 +242,11 @@ class _Reader:
     def raw_of(self, rows, first: int, row: int) -> RawRecord:
         raise NotImplementedError
 
+    def direct_relation(self, connection) -> str | None:
+        """The checked relation of the whole file read by DuckDB itself, for a run in one
+        statement (direct.py); None when DuckDB might read the file otherwise."""
+        return None
+
     def broke_off(self, row: int, after: str, error: BaseException) -> None:
         """The input breaks off after `after`: one error in row `row`, as the Python reader says."""
         self.records += 1
@@ -250,7 +261,7 @@ class _JsonLines(_Reader):
     def __init__(self, source, policy: Policy) -> None:
         import pyarrow as pa
 
-        super().__init__(source.name)
+        super().__init__(source)
         self.body, self.record_type = source.body, policy.program.input_type
         self.schema = pa.schema([("_row", pa.int64()), ("_raw", pa.string())])
 
@@ -264,6 +275,16 @@ class _JsonLines(_Reader):
 
     def raw_of(self, lines, first: int, row: int) -> RawRecord:
         return jsonl_record(lines[row - first].encode("utf-8"), row)
+
+    def direct_relation(self, connection) -> str | None:
+        from rulelang.batch import direct
+
+        return direct.jsonl_relation(connection, self.path, self.gzipped, self.record_type, _typed)
+
+    def direct_count(self, connection) -> int:
+        from rulelang.batch import direct
+
+        return direct.jsonl_count(connection)
 
     def batches(self):
         import pyarrow as pa
@@ -362,8 +383,9 @@ class _Delimited(_Reader):
     def __init__(self, source, policy: Policy) -> None:
         import pyarrow as pa
 
-        super().__init__(source.name)
+        super().__init__(source)
         self.header, self.blocks = source.delimited
+        self.delimiter = "\t" if source.kind == "tsv" else ","
         self.record_type = policy.program.input_type
         self.columns = [c for c in self.header.cells if c in self.record_type.fields]   # (none twice)
         self.places = [self.header.cells.index(c) for c in self.columns]
@@ -373,6 +395,17 @@ class _Delimited(_Reader):
         from rulelang.backends.sql.ingest import validated_cells
 
         return _typed(self.record_type, validated_cells(stream, self.columns, self.record_type).sql("duckdb"))
+
+    def direct_relation(self, connection) -> str | None:
+        from rulelang.batch import direct
+
+        return direct.delimited_relation(connection, self.path, self.gzipped, self.delimiter, len(self.header.cells),
+                                         self.columns, self.places, self.record_type, _typed)
+
+    def direct_count(self, connection) -> int:
+        from rulelang.batch import direct
+
+        return direct.delimited_count(connection)
 
     def raw_of(self, kept, first: int, row: int) -> RawRecord:
         """The record the Python reader makes of the row (from its cells of fields)."""
@@ -440,7 +473,7 @@ class _Parquet(_Reader):
     def __init__(self, source, record_type, size: int) -> None:
         import pyarrow as pa
 
-        super().__init__(source.name)
+        super().__init__(source)
         self.parquet, self.columns, _ = source.parquet
         self.record_type, self.size = record_type, size
         file_schema = self.parquet.schema_arrow
@@ -465,6 +498,18 @@ class _Parquet(_Reader):
 
     def raw_of(self, batch, first: int, row: int) -> RawRecord:
         return parquet_row(batch, row - first, row)
+
+    def direct_relation(self, connection) -> str | None:
+        from rulelang.batch import direct
+
+        types = {c: self.schema.field(c).type for c in self.columns}
+        return direct.parquet_relation(connection, self.path, self.columns, types,
+                                       self.parquet.schema_arrow.names, self.record_type, _typed)
+
+    def direct_count(self, connection) -> int:
+        from rulelang.batch import direct
+
+        return direct.parquet_count(self.path)
 
     def batches(self):
         import pyarrow as pa

@@ -143,6 +143,10 @@ class RecordSource:
         self.parquet: tuple | None = None
         # CSV and TSV: (its Header, its rows as delimited_rows yields them after the header)
         self.delimited: tuple | None = None
+        # the file (None: stdin), and whether it is gzipped: for a reader that reads the
+        # file itself (the columnar engine's run in one statement, batch/direct.py)
+        self.path: str | None = None
+        self.gzipped = False
 
     def __iter__(self) -> Iterator[RawRecord]:
         last = "the start"
@@ -195,7 +199,9 @@ def open_records(path: str, kind: str | None = None,
         raise InputError(f"{name} is a spreadsheet: save the sheet as CSV (rulelang reads {KNOWN_KINDS})")
     raw = open_input(path)
     try:
-        return _open(raw, name, kind or named, gzipped, record_type, kind is None)
+        opened = _open(raw, name, kind or named, gzipped, record_type, kind is None)
+        opened.path = None if path == "-" else path
+        return opened
     except BaseException:
         if raw is not sys.stdin.buffer:
             raw.close()
@@ -242,11 +248,12 @@ def _open(raw: IO[bytes], name: str, kind: str | None, gzipped: bool, record_typ
         source = RecordSource(name, kind, raw, closer, _rows_records(header, rows), notes)
         if isinstance(header, Header):
             source.delimited = (header, rows)
-        return source
-    reader = _read_json(stream, notes, name) if kind == "json" else _read_jsonl(stream)
-    source = RecordSource(name, kind, raw, closer, reader, notes)
-    if kind == "jsonl":
-        source.body = stream
+    else:
+        reader = _read_json(stream, notes, name) if kind == "json" else _read_jsonl(stream)
+        source = RecordSource(name, kind, raw, closer, reader, notes)
+        if kind == "jsonl":
+            source.body = stream
+    source.gzipped = gzipped
     return source
 
 

@@ -212,7 +212,8 @@ class ParquetWriter:
             fields.append(("trace", pa.string()))
         fields += [("error_code", pa.string()), ("error_field", pa.string()), ("error_message", pa.string())]
         self.schema = pa.schema(fields)
-        self.writer = pq.ParquetWriter(path, self.schema)
+        self.out, self.writer = path, None     # the writer is made when a row group is written
+        self.adopted = False
         self.rows: list[dict] = []
         self.pieces: list = []      # tables not yet written, in order
         self.pending = 0            # their rows
@@ -264,13 +265,36 @@ class ParquetWriter:
 
     def _write(self) -> None:
         if self.pieces:
-            self.writer.write_table(self.pa.concat_tables(self.pieces), row_group_size=self.ROW_GROUP)
+            self._writer().write_table(self.pa.concat_tables(self.pieces), row_group_size=self.ROW_GROUP)
             self.pieces, self.pending = [], 0
 
+    def _writer(self):
+        if self.writer is None:
+            _, pq = _pyarrow()
+            self.writer = pq.ParquetWriter(self.out, self.schema)
+        return self.writer
+
+    def adopt(self, path) -> None:
+        """The whole output is the Parquet file at `path`, written by DuckDB in one
+        statement with this writer's schema (batch/direct.py): copied to the output, and
+        nothing else is written."""
+        import shutil
+
+        assert self.writer is None and not self.rows and not self.pieces, "rows were written before"
+        with open(path, "rb") as written:
+            if isinstance(self.out, (str, bytes)) or hasattr(self.out, "__fspath__"):
+                with open(self.out, "wb") as out:
+                    shutil.copyfileobj(written, out, 1 << 20)
+            else:
+                shutil.copyfileobj(written, self.out, 1 << 20)
+        self.adopted = True
+
     def close(self) -> None:
+        if self.adopted:
+            return
         self._table_of_rows()
         self._write()
-        self.writer.close()
+        self._writer().close()
 
 
 def _pyarrow():

@@ -16,6 +16,7 @@ from sqlglot import exp
 
 from rulelang import runtime as R
 from rulelang.backends.sql.compile import DECISION_COLUMNS, SqlProgram, compile_sql
+from rulelang.backends.sql.ingest import declare_enums
 from rulelang.core import ir
 from rulelang.decision import Decision, Unestablished
 from rulelang.semantics import types as T
@@ -82,6 +83,8 @@ class DuckDBEngine:
         self.fallback = fallback          # CompiledProgram (Python) for suspect rows
         self.connection = duckdb.connect()
         record_type = program.input_type
+        if record_type is not None:     # the types the checks of records read values with
+            declare_enums(self.connection, record_type)
         self.fields = list(record_type.fields.items())
         self._queries: dict = {}
         self._prepared: dict = {}

@@ -13,8 +13,8 @@ value, is exactly theirs. The SQL may refuse more than Python, never less.
 
 from __future__ import annotations
 
+import hashlib
 import json
-import re
 
 from sqlglot import exp
 
@@ -43,13 +43,49 @@ def _all(*tests):
     return exp.Paren(this=result)
 
 
-def one_of(value, words, in_lambda: bool):
-    """`value` is one of `words`. Inside a lambda, DuckDB evaluates an IN list item by
-    item for every call (measured: 1.1 s over a million one-item lists of countries),
-    while a regular expression of the alternatives is compiled once (0.2 s)."""
-    if not in_lambda:
-        return exp.In(this=value, expressions=[_s(w) for w in words])
-    return call("regexp_full_match", value, _s("|".join(re.escape(w) for w in words)))
+def one_of(value, words):
+    """`value` is one of `words`: a cast to the ENUM type of those words (declared on the
+    connection by `declare_enums`). DuckDB tests an IN list of 249 country codes item by
+    item (measured over 1M values: 1.0 s CPU; a regular expression of the alternatives
+    0.08 s; the cast, a lookup in the type's dictionary, 0.015 s). The cast is exact: no
+    case folding, no trimming; NULL stays NULL."""
+    return exp.Not(this=exp.Is(this=exp.TryCast(this=value, to=exp.DataType.build(
+        enum_type(words), dialect="duckdb", udt=True)), expression=exp.Null()))
+
+
+def enum_type(words) -> str:
+    """The name of the ENUM type whose members are `words` (the same words, the same name)."""
+    digest = hashlib.sha1("\n".join(sorted(words)).encode("utf-8")).hexdigest()[:16]
+    return f"_rulelang_enum_{digest}"
+
+
+def declare_enums(connection, record_type: T.RecordType) -> None:
+    """Create on `connection` the ENUM types `one_of` reads the record type's values with
+    (countries, and each enum type in it), those it has not yet."""
+    wanted = {}
+    for t in _types_in(record_type):
+        if t == T.COUNTRY or isinstance(t, T.EnumType):
+            words = sorted(countries.codes()) if t == T.COUNTRY else sorted(t.members)
+            wanted[enum_type(words)] = words
+    have = {name for (name,) in connection.execute(
+        "SELECT type_name FROM duckdb_types() WHERE starts_with(type_name, '_rulelang_enum_')").fetchall()}
+    for name, words in wanted.items():
+        if name not in have:
+            members = ", ".join(_s(w).sql("duckdb") for w in words)
+            connection.execute(f"CREATE TYPE {name} AS ENUM ({members})")
+
+
+def _types_in(t: T.Type, depth: int = 0):
+    """`t` and every type inside it (list items, record fields)."""
+    t = T.strip(t)
+    yield t
+    if depth > 8:
+        return
+    if isinstance(t, (T.ListType, T.SetType)):
+        yield from _types_in(t.elem, depth + 1)
+    elif isinstance(t, T.RecordType):
+        for field_type in t.fields.values():
+            yield from _types_in(field_type, depth + 1)
 
 
 def is_text_type(t: T.Type) -> bool:
@@ -57,7 +93,7 @@ def is_text_type(t: T.Type) -> bool:
     return t in (T.TEXT, T.DATE, T.COUNTRY) or isinstance(t, T.EnumType)
 
 
-def text_value(text, t: T.Type, codes, in_lambda: bool):
+def text_value(text, t: T.Type, codes):
     """(typed SQL, ok SQL) for `text`, a present value of a text type (is_text_type)."""
     if t == T.TEXT:
         return text, exp.LTE(this=call("length", text), expression=_n(MAX_TEXT))
@@ -66,7 +102,7 @@ def text_value(text, t: T.Type, codes, in_lambda: bool):
         return day, _all(call("regexp_full_match", text, _s(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")),
                          exp.Not(this=exp.Is(this=day, expression=exp.Null())),
                          exp.GTE(this=call("year", day), expression=_n(1)))
-    return text, one_of(text, codes if t == T.COUNTRY else t.members, in_lambda)
+    return text, one_of(text, codes if t == T.COUNTRY else t.members)
 
 
 def json_text_ok(text):
@@ -109,7 +145,7 @@ class JsonFields:
             return number, _all(_is(j, "BIGINT", "UBIGINT"), exp.Not(this=exp.Is(this=number, expression=exp.Null())),
                                 exp.LTE(this=call("abs", number), expression=_n(MAX_INT)))
         if is_text_type(t):
-            value, ok = text_value(text, t, self.codes, in_lambda=True)
+            value, ok = text_value(text, t, self.codes)
             return value, _all(_is(j, "VARCHAR"), ok)
         if isinstance(t, (T.ListType, T.SetType)) and depth < 4:
             items = call("json_extract", j, _s("$[*]"))
@@ -291,7 +327,7 @@ def validated_cells(table: str, columns: list[str], record_type: T.RecordType) -
     def typed(name: str, t: T.Type):
         cell = exp.column(name, quoted=True)
         if is_text_type(t):
-            return text_value(cell, t, json_fields.codes, in_lambda=False)
+            return text_value(cell, t, json_fields.codes)
         trimmed = call("trim", cell, _s(blanks))
         if t == T.BOOL:
             word = call("lower", trimmed)
@@ -410,7 +446,7 @@ def _typed_column(column, arrow, t: T.Type, json_fields: "JsonFields", depth: in
     import pyarrow as pa
 
     if is_text_type(t) and (pa.types.is_string(arrow) or pa.types.is_large_string(arrow)):
-        return text_value(column, t, json_fields.codes, in_lambda=depth > 0)
+        return text_value(column, t, json_fields.codes)
     if t == T.DATE and pa.types.is_date(arrow):
         return column, exp.Between(this=call("year", column), low=_n(1), high=_n(9999))
     if t == T.BOOL and pa.types.is_boolean(arrow):
