@@ -240,3 +240,11 @@ def test_the_blanks_python_strips_are_all_known():
     from rulelang.batch.direct import PY_BLANKS
 
     assert PY_BLANKS == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+
+
+def test_duckdb_draws_no_progress_bar_of_its_own(policy):
+    """DuckDB draws one on stdout, where decisions may be going, for a query of a few
+    seconds; its progress is read for rulelang's bar instead."""
+    connection = policy.columnar.connection
+    assert connection.execute("SELECT current_setting('enable_progress_bar_print')").fetchone()[0] is False
+    assert connection.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0] is True

@@ -82,6 +82,10 @@ class DuckDBEngine:
         self.sql_program: SqlProgram = compile_sql(program, self.dialect)
         self.fallback = fallback          # CompiledProgram (Python) for suspect rows
         self.connection = duckdb.connect()
+        # DuckDB draws its own progress bar on stdout for a query that takes a few seconds:
+        # in the middle of decisions written to stdout. Its progress is kept for our bar.
+        self.connection.execute("SET enable_progress_bar = true")
+        self.connection.execute("SET enable_progress_bar_print = false")
         record_type = program.input_type
         if record_type is not None:     # the types the checks of records read values with
             declare_enums(self.connection, record_type)
