@@ -248,3 +248,25 @@ def test_duckdb_draws_no_progress_bar_of_its_own(policy):
     connection = policy.columnar.connection
     assert connection.execute("SELECT current_setting('enable_progress_bar_print')").fetchone()[0] is False
     assert connection.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0] is True
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(body=st.lists(st.sampled_from([b'"', b" ", b"\t", b"\r", b"\n", b"a", b",", b"\x01"]), max_size=60),
+       block=st.integers(11, 17))    # (the header line, 10 bytes, is read in the first block)
+def test_the_count_of_a_file_s_bytes_does_not_depend_on_its_blocks(tmp_path_factory, body, block):
+    from rulelang.batch import direct
+
+    path = tmp_path_factory.mktemp("scan") / "cases.csv"
+    data = b"".join(body)
+    path.write_bytes(b"id,remark\n" + data)
+    needles = (b' "', b'" ', b'\t"', b'"\t', b"\n", b"\r", b"\r\n")
+    whole = direct._scan(str(path), False, needles, header=True)
+    original = direct._SCAN
+    direct._SCAN = block
+    try:
+        pieces = direct._scan(str(path), False, needles, header=True)
+    finally:
+        direct._SCAN = original
+    assert pieces.counts == whole.counts == {n: data.count(n) for n in needles}
+    assert pieces.control == whole.control == (b"\x01" in data)
+    assert pieces.ends_with_newline == whole.ends_with_newline

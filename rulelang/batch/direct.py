@@ -234,14 +234,17 @@ def _read_alike(connection, reader: str, cells: list[str], scan: "_Scan", pairs:
       unquoted cell as written), so the file has as many as the values unless a pair
       was syntax: a blank before an opening quote or after a closing one, which DuckDB
       drops and Python keeps or refuses (a quoted value that starts or ends with a blank
-      counts so too: such a file takes the careful run).
+      counts so too: such a file takes the careful run). A pair the file does not hold
+      no value holds: only the others are counted in the values.
     - No row is blank to Python (every cell blank: the Python reader skips it)."""
     import duckdb
 
+    counts = scan.counts
+    pairs = tuple(pair for pair in pairs if counts[pair.encode()])
     counted = " + ".join(
         f"CASE WHEN contains({c}, '\"') THEN "
         + " + ".join(f"(strlen({c}) - strlen(replace({c}, {_literal(pair)}, ''))) // 2" for pair in pairs)
-        + " ELSE 0 END" for c in cells)
+        + " ELSE 0 END" for c in cells) if pairs else "0"
     blank = _literal(f"[{_class(PY_BLANKS)}]*")
     blank_row = " AND ".join(f"({c} IS NULL OR regexp_full_match({c}, {blank}))" for c in cells)
     too_long = " OR ".join(f"strlen({c}) > {_CELL_LIMIT}" for c in cells)
@@ -251,7 +254,6 @@ def _read_alike(connection, reader: str, cells: list[str], scan: "_Scan", pairs:
             f"FROM {reader}").fetchall()[0]
     except duckdb.Error:
         return False
-    counts = scan.counts
     lines = counts[b"\n"] + (0 if scan.ends_with_newline else 1)
     return (doubtful == 0 and rows == lines
             and value_pairs == sum(counts[pair.encode()] for pair in pairs))
@@ -299,8 +301,10 @@ def _scan(path: str, gzipped: bool, needles: tuple, header: bool = False) -> _Sc
                 data = data[end + 1:]
             last = b""
             while data:
+                absent = {byte for byte in (b"\t", b"\r") if byte not in data}
                 for needle in needles:
-                    scan.counts[needle] += data.count(needle)
+                    if not any(byte in needle for byte in absent):     # (a pass less)
+                        scan.counts[needle] += data.count(needle)
                     if last and len(needle) > 1:    # a pair that straddles two blocks
                         scan.counts[needle] += (last + data[:1]).count(needle)
                 scan.control = scan.control or (header and len(data.translate(None, _NOT_CONTROL)) > 0)
