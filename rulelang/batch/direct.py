@@ -18,11 +18,10 @@ run to a Parquet file first tries that, on these terms:
   line reader could split it at (`\\x00`, `\\x01`: such files are not tried). CSV
   and TSV are read otherwise in some files: DuckDB drops blanks between a delimiter
   and a quote (`a, "b"`, `"b" ,c`), where Python keeps or refuses them. A file is
-  tried only when its bytes are all accounted for by the values DuckDB read — the
-  file's length, less its delimiters, line ends and the quotes around and inside
-  quoted cells, equals the length of the values — so that DuckDB dropped nothing;
-  and when no row is one Python would skip as blank or refuse (a cell over the csv
-  module's size limit, a line break or control character in a cell).
+  tried only when every blank-and-quote pair in its bytes is one in the values
+  DuckDB read (so DuckDB dropped none: `_read_alike`), it has as many rows as lines,
+  and no row is one Python would skip as blank or refuse (a cell over the csv
+  module's size limit, a control character).
 
 The output is the careful run's, table for table (tests/test_direct.py); the
 Parquet file itself is DuckDB's (its row groups, its metadata).
@@ -50,12 +49,19 @@ def attempt(run, stats, events) -> bool:
     reader, sink, options = run.reader, run.sink, run.options
     if run.fmt != "parquet" or not hasattr(sink, "adopt") or getattr(reader, "path", None) is None:
         return False
+    import duckdb
+
+    from rulelang.backends.sql.output import formatted
+
     connection = run.engine.connection
-    relation = reader.direct_relation(connection)
+    try:
+        relation = reader.direct_relation(connection)
+    except duckdb.Error:        # a file DuckDB cannot open: the careful run says why
+        relation = None
     if relation is None:
+        connection.execute(f"DROP VIEW IF EXISTS {_IN}")
         return False
     first = run.engine.sql_program.agreements[0].name
-    from rulelang.backends.sql.output import formatted
 
     decisions = formatted(run.engine.query(options.as_of, options.assume), "parquet", options.outcomes,
                           options.agreements, options.hide_not_in_force, marker=first)
@@ -65,15 +71,15 @@ def attempt(run, stats, events) -> bool:
                         else f'CAST(NULL AS VARCHAR) AS "{f.name}"' for f in sink.schema)
     statement = (f"SELECT {columns} FROM ({decisions}) AS _d "
                  "WHERE CASE WHEN _special THEN error('rulelang: a record for the careful run') ELSE true END")
-    import duckdb
-
     handle, target = tempfile.mkstemp(suffix=".parquet", prefix="rulelang-")
     os.close(handle)
     try:
         connection.execute(f"CREATE OR REPLACE TEMP VIEW _rulelang_cases AS {relation}")
-        _with_progress(connection, f"COPY ({statement}) TO '{_quoted(target)}' "
-                                   f"(FORMAT parquet, ROW_GROUP_SIZE {sink.ROW_GROUP})", events.share)
-        records = reader.direct_count(connection)
+        rows = _with_progress(connection, f"COPY ({statement}) TO '{_quoted(target)}' "
+                                          f"(FORMAT parquet, ROW_GROUP_SIZE {sink.ROW_GROUP})", events.share)
+        unfiltered = options.outcomes is None and options.agreements is None and not options.hide_not_in_force
+        # (every record has a row for each agreement unless rows were filtered out)
+        records = rows // len(run.engine.sql_program.agreements) if unfiltered else reader.direct_count(connection)
         sink.adopt(target)
     except duckdb.Error:
         return False
@@ -87,16 +93,18 @@ def attempt(run, stats, events) -> bool:
     return True
 
 
-def _with_progress(connection, statement: str, share) -> None:
-    """Execute `statement`, telling `share` how far DuckDB has gone four times a second
-    (it runs in a thread of its own; the wait here can be interrupted)."""
+def _with_progress(connection, statement: str, share) -> int:
+    """Execute `statement` (a COPY: the rows it wrote are returned), telling `share` how far
+    DuckDB has gone four times a second (it runs in a thread of its own; the wait here can
+    be interrupted)."""
     import threading
 
     failed: list = []
+    written: list = []
 
     def execute() -> None:
         try:
-            connection.execute(statement)
+            written.append(connection.execute(statement).fetchone()[0])
         except BaseException as error:      # handed to the caller's thread
             failed.append(error)
 
@@ -114,6 +122,7 @@ def _with_progress(connection, statement: str, share) -> None:
         raise
     if failed:
         raise failed[0]
+    return written[0]
 
 
 _DECISION = {"case", "agreement", "as_of", "status", "outcome", "returns_to", "exceptions", "missing",
