@@ -653,6 +653,9 @@ def test_cli_run_outputs_one_line_per_result(policy, policy_file, data, fmt):
     cases.write_bytes(data)
     result = CliRunner().invoke(cli, ["run", str(policy_file), str(cases), "--format", fmt])
     note(f"stderr: {result.stderr[-2000:]}")
+    if data.startswith(b"\x1f\x8b"):   # gzip's mark: read as gzip, whatever the name says
+        assert result.exit_code == 2 and "is not a readable gzip file" in result.stderr, result.stderr
+        return
     assert result.exception is None or isinstance(result.exception, SystemExit), \
         "".join(__import__("traceback").format_exception(result.exception))
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
@@ -665,3 +668,15 @@ def test_cli_run_outputs_one_line_per_result(policy, policy_file, data, fmt):
         for line in out:
             json.loads(line)
         assert len(out) == lines
+
+
+def test_a_file_that_only_begins_like_gzip_is_refused_with_a_reason(policy_file, tmp_path):
+    """(The fuzz test above found it: a .jsonl file beginning with gzip's two bytes.)"""
+    from rulelang.cli import cli
+
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes(b"\x1f\x8b\n")
+    result = CliRunner().invoke(cli, ["run", str(policy_file), str(cases)])
+    assert result.exit_code == 2
+    assert "cases.jsonl is not a readable gzip file" in result.stderr
+    assert "Traceback" not in result.stderr
