@@ -20,7 +20,7 @@ from rulelang.errors import (ArgumentError, ConflictError, RecordError, RuleEval
                              RuleSourceError, RuleSyntaxError, RuleTypeError, UnknownNameError)
 from rulelang.interpret import Evaluation
 from rulelang.records import InvalidRecord, RawRecord, ValidRecord, validate
-from rulelang.records.fastpath import SLOW
+from rulelang.records.fastpath import SLOW, is_wide
 from rulelang.records.validate import fast_validator
 from rulelang.runtime import EvaluationError
 
@@ -158,6 +158,7 @@ class Policy:
         self._spark = None
         self._validator = None
         self._transient_validator = None
+        self._reader = None
 
     def __repr__(self) -> str:
         names = self.agreements
@@ -199,22 +200,18 @@ class Policy:
         decide = self._decider(options, trace)                  # chosen once for the stream
         as_of, assume, names = options[0], options[1], _names_of(options[2])
         check = self.validate if not strict else lambda record, at: self._checked(record, at, True)
-        # A valid record with nothing to warn about (most of them) is read by the transient
-        # validator and decided at once: no position, RawRecord or ValidRecord is made. Its
-        # value may share the record's nested dicts, so only the compiled program reads it
-        # (a trace would keep it).
+        # A valid record with nothing to warn about (most of them) is read and decided at
+        # once (`_fast_decider`): no position, RawRecord or ValidRecord is made.
         fast = not trace and self.compiled is not None and self.program.input_type is not None
-        read = self._transient() if fast else _slow
+        decided = self._fast_decider(decide, names) if fast else _slow
         for index, record in enumerate(records, 1):
-            value = read(record)
-            if value is not SLOW:
-                try:
-                    decisions = decide(value, as_of, assume, names)
-                except EvaluationError:
-                    pass        # decided again below, where the failure is reported
-                else:
-                    yield Decisions(decisions)
-                    continue
+            try:
+                decisions = decided(record, as_of, assume)
+            except EvaluationError:
+                decisions = SLOW        # decided again below, where the failure is reported
+            if decisions is not SLOW:
+                yield decisions
+                continue
             checked = check(record, f"record {index}")
             if type(checked) is not ValidRecord:
                 yield checked
@@ -251,6 +248,36 @@ class Policy:
         if type(checked) is ValidRecord or raw.from_text:
             return checked
         return self._python_values(raw, checked)
+
+    def _fast_decider(self, decide, names):
+        """`decided(record, as_of, assume) -> Decisions | SLOW` for `evaluate_many`: SLOW
+        for a record the general path must read (invalid, or with something to warn about).
+        Decided by the reader the compiled program and the validator make together (each
+        field checked into a variable the decision reads), or, for a choice of agreements
+        or a wide record type, by the compiled decide on the transient validator's value
+        (which may share the record's nested dicts: only the compiled program reads it)."""
+        if names is None and self._reader is None:
+            self._reader = self._fused_reader() or False
+        if names is None and self._reader:
+            return self._reader
+        read = self._transient()
+
+        def decided(record, as_of, assume):
+            value = read(record)
+            return value if value is SLOW else Decisions(decide(value, as_of, assume, names))
+        return decided
+
+    def _fused_reader(self):
+        """The reader that decides, or None where it cannot be built (see _fast_decider)."""
+        from rulelang.backends.python import compile_field_decider
+
+        if is_wide(self._input_type()):   # read through a table into a dict
+            return None
+        try:
+            then = compile_field_decider(self.program, Decisions)
+        except Exception:  # noqa: BLE001 — the compiled program was built: it still serves
+            return None
+        return then and fast_validator(self._input_type(), then=then)
 
     def _transient(self):
         """The validator of `evaluate_many`'s fast path (built on first use): `read(record)
@@ -469,8 +496,8 @@ class Policy:
                             assume=_assume(assume), batch_size=batch_size)
 
 
-def _slow(record) -> object:
-    """The transient validator where there is none: every record the general way."""
+def _slow(record, as_of, assume) -> object:
+    """The fast decider where there is none: every record the general way."""
     return SLOW
 
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rulelang
-from rulelang.backends.python import compile_program
+from rulelang.backends.python import compile_field_decider, compile_program
 from rulelang.interpret import Evaluation
 from rulelang.records import InvalidRecord, validate_dict
 from rulelang.runtime import EvaluationError
@@ -105,12 +105,71 @@ def test_compiled_equals_interpreter_on_generated_programs(data):
         f"{d.span.text if d.span else ''}" for d in errors)
     policy = rulelang.load(source)
     compiled = compile_program(policy.program)
-    for _ in range(8):
-        record = data.draw(record_of(policy.program.input_type), label="record")
-        as_of = data.draw(st.one_of(st.none(), DATES), label="as_of")
-        assume = data.draw(st.sampled_from([None, "in_force"]), label="assume")
+    for record, as_of, assume in _cases(data, policy.program.input_type):
         interpreted, fast = decide_both(policy.program, compiled, record, as_of, assume)
         assert fast == interpreted, compiled.source
+
+
+def _cases(data, record_type, count: int = 8):
+    """`count` drawn (record, as_of, assume) for one generated program."""
+    for _ in range(count):
+        yield (data.draw(record_of(record_type), label="record"),
+               data.draw(st.one_of(st.none(), DATES), label="as_of"),
+               data.draw(st.sampled_from([None, "in_force"]), label="assume"))
+
+
+def decide_fieldwise(program, decider, record: dict, as_of=None, assume=None):
+    """`decide_both`'s answer of the field decider, given the record's values field by field."""
+    value = validate_dict(record, program.input_type).value
+    try:
+        decisions = decider(as_of, assume, *(value[field] for field in program.input_type.fields))
+    except EvaluationError as error:
+        return ("error", error.code)
+    assert type(decisions) is list
+    return [d.to_json(trace=False) for d in decisions]
+
+
+@settings(max_examples=300 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_field_decider_equals_interpreter_on_the_shipped_agreements(stdlib, data):
+    program, _ = stdlib
+    decider = _stdlib_decider(program)
+    record = data.draw(record_of(program.input_type))
+    as_of = data.draw(st.one_of(st.none(), DATES))
+    assume = data.draw(st.sampled_from([None, "in_force"]))
+    interpreted, _ = decide_both(*stdlib, record, as_of, assume)
+    assert decide_fieldwise(program, decider, record, as_of, assume) == interpreted
+
+
+_DECIDERS: dict = {}
+
+
+def _stdlib_decider(program):
+    if id(program) not in _DECIDERS:   # several agreements, called with every field
+        _DECIDERS[id(program)] = compile_field_decider(program)
+    return _DECIDERS[id(program)]
+
+
+@settings(max_examples=300 * SCALE, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(data=st.data())
+def test_the_field_decider_equals_interpreter_on_generated_programs(data):
+    policy = rulelang.load(data.draw(programs(), label="program"))
+    decider = compile_field_decider(policy.program)
+    if decider is None:   # an agreement reads another's decision: decided from the dict
+        assert "decision_value(" in compile_program(policy.program).source
+        return
+    compiled = compile_program(policy.program)
+    for record, as_of, assume in _cases(data, policy.program.input_type):
+        interpreted, _ = decide_both(policy.program, compiled, record, as_of, assume)
+        assert decide_fieldwise(policy.program, decider, record, as_of, assume) == interpreted, \
+            decider.source
+
+
+def test_the_field_decider_reads_fields_from_its_parameters():
+    policy = rulelang.load("benchmarks/simplified_stca.rules")
+    source = compile_field_decider(policy.program).source
+    assert "r[" not in source and "r = {" not in source and "def decide0" not in source  # inlined
 
 
 def _nested_program(depth: int) -> str:
@@ -132,8 +191,11 @@ def test_the_deepest_expression_the_checker_accepts_compiles_and_agrees():
     policy = rulelang.load(_nested_program(depth))
     compiled = compile_program(policy.program)
     assert "def sub" in compiled.source
+    decider = compile_field_decider(policy.program)   # a helper reads the record's dict
+    assert "def sub" in decider.source and "r = {" in decider.source
     for record in ({"id": "1", "claim_date": "2020-01-01", "b": True, "items": [1, 2, 300]},
                    {"id": "2", "claim_date": "2020-01-01", "items": [1]},
                    {"id": "3", "claim_date": "2020-01-01", "b": False}):
         interpreted, fast = decide_both(policy.program, compiled, record)
         assert fast == interpreted
+        assert decide_fieldwise(policy.program, decider, record) == interpreted

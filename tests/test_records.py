@@ -14,7 +14,7 @@ import importlib
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from record_strategies import record_of, value_of
 
@@ -290,17 +290,60 @@ def _results(policy, records, **options) -> list:
     return [(type(r), r, getattr(r, "warnings", None)) for r in policy.evaluate_many(records, **options)]
 
 
-@pytest.mark.parametrize("name", sorted(POLICIES))
+def _general_only(policy) -> None:
+    """No fast path in `policy.evaluate_many`: neither reader nor transient validator."""
+    policy._reader = False
+    policy._transient_validator = lambda record: records._SLOW
+
+
+def _batch(data, record_type) -> list:
+    batch = data.draw(st.lists(st.one_of(broken_records(record_type), JUNK), max_size=6))
+    return batch + data.draw(st.lists(record_of(record_type).map(lambda r: as_python(r, record_type)),
+                                      max_size=2))
+
+
+@pytest.mark.parametrize(("name", "fast_path"), [(name, "transient") for name in sorted(POLICIES)]
+                         + [("all_types", "reader"), ("simplified", "reader")])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_evaluate_many_answers_as_it_does_without_its_fast_path(name, data):
+def test_evaluate_many_answers_as_it_does_without_its_fast_path(name, fast_path, data):
     """The same Decisions (and warnings), InvalidRecords (code, field, message, position)
-    and runtime failures, record for record, as the general path gives."""
+    and runtime failures, record for record, as the general path gives: by the reader
+    that decides where the policy has one (not for stdlib's wide record type), and by
+    the transient validator and the compiled decide."""
     fast, general = rulelang.load(POLICIES[name]), rulelang.load(POLICIES[name])
-    general._transient_validator = lambda record: records._SLOW
-    record_type = fast.program.input_type
-    batch = data.draw(st.lists(st.one_of(broken_records(record_type), JUNK), max_size=6))
-    batch += data.draw(st.lists(record_of(record_type).map(lambda r: as_python(r, record_type)),
-                                max_size=2))
+    _general_only(general)
+    if fast_path == "transient":
+        fast._reader = False
+    batch = _batch(data, fast.program.input_type)
     strict = data.draw(st.booleans())
     assert _results(fast, batch, strict=strict) == _results(general, batch, strict=strict)
+    assert bool(fast._reader) is (fast_path == "reader")
+
+
+def test_a_wide_record_type_is_decided_the_transient_way():
+    policy = rulelang.load(POLICIES["stdlib"])
+    assert len(list(policy.evaluate_many([{}]))) == 1 and policy._reader is False
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(data=st.data())
+def test_the_reader_that_decides_answers_as_the_general_path_on_generated_programs(data):
+    """Generated programs (their record type is read as a narrow one here, so that the
+    reader is built), generated and broken records, every option."""
+    from program_strategies import programs
+    from rulelang.records import fastpath
+
+    source = data.draw(programs(), label="program")
+    fast, general = rulelang.load(source), rulelang.load(source)
+    _general_only(general)
+    batch = _batch(data, fast.program.input_type)
+    options = {"as_of": data.draw(st.sampled_from([None, "2020-02-29", "2024-05-01"])),
+               "assume": data.draw(st.sampled_from([None, "in_force"])),
+               "strict": data.draw(st.booleans())}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fastpath, "WIDE", 64)
+        assert _results(fast, batch, **options) == _results(general, batch, **options)
+    # (a program whose agreement reads another's decision is decided the transient way)
+    event(f"decided by the reader: {bool(fast._reader)}, agreements: {len(fast.agreements)}")

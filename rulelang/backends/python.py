@@ -80,6 +80,11 @@ class _Compiler:
         self.ids: dict = {}            # declaration -> generated function name
         self.pending: list = []        # declarations still to emit
         self.memo_used = False
+        # compiling a field decider: input field -> the parameter holding its value, and
+        # `fields` set while an agreement's body is emitted (rules and functions read `r`)
+        self.field_params: dict | None = None
+        self.fields: dict | None = None
+        self.reads_record = False      # some code takes the record whole (`r`)
 
     # ---- source ----------------------------------------------------------------------
 
@@ -124,6 +129,11 @@ class _Compiler:
             self.pending.append(item)
         return self.ids[item]
 
+    def record(self) -> str:
+        """The record as a dict, `r`: a field decider builds it only if some code reads it."""
+        self.reads_record = True
+        return "r"
+
     def memo(self, fn: str, call: str) -> str:
         self.memo_used = True
         return f"(m[{fn!r}] if {fn!r} in m else {call})"
@@ -145,13 +155,13 @@ class _Compiler:
         nested more than 200 parentheses deep, and each core level adds a few."""
         name = self.fresh("sub")
         params = "".join(f", {p}" for p in env.values())
-        saved_depth, saved_section, saved_origin = self.depth, self.section, self.origin
-        self.depth = 0
+        saved = self.depth, self.section, self.origin, self.fields
+        self.depth, self.fields = 0, None     # the helper reads fields from `r`
         self.begin(expr.span)
         self.section.lines.append([0, f"def {name}(r, d, m{params}):", self.origin])
         self.add(1, f"return {self.ex(expr, env)}")
-        self.depth, self.section, self.origin = saved_depth, saved_section, saved_origin
-        return f"{name}(r, d, m{params})"
+        self.depth, self.section, self.origin, self.fields = saved
+        return f"{name}({self.record()}, d, m{params})"
 
     def _lit(self, expr, env):
         value = expr.value
@@ -167,9 +177,11 @@ class _Compiler:
         return env[expr.var]
 
     def _input(self, expr, env):
-        return "r"
+        return self.record()
 
     def _get_field(self, expr, env):
+        if self.fields is not None and isinstance(expr.obj, ir.Input):
+            return self.fields[expr.name]
         obj = self.ex(expr.obj, env)
         key = _name_literal(expr.name)
         if expr.obj.nullable:
@@ -179,13 +191,15 @@ class _Compiler:
 
     def _rule_value(self, expr, env):
         fn = self.function_of(expr.rule, "rule")
-        return self.memo(fn, f"{fn}(r, d, m)")
+        return self.memo(fn, f"{fn}({self.record()}, d, m)")
 
     def _const_value(self, expr, env):
         fn = self.function_of(expr.const, "const")
-        return self.memo(fn, f"{fn}(r, d, m)")
+        return self.memo(fn, f"{fn}({self.record()}, d, m)")
 
     def _decision_of(self, expr, env):
+        if self.field_params is not None:
+            raise _NotFieldwise("an agreement reads another's decision")
         fn = self.function_of(expr.agreement, "decide")
         key = f"value_{fn}"
         self.memo_used = True
@@ -199,7 +213,7 @@ class _Compiler:
             # a small function called with plain values: inline its body, saving a call
             return self.ex(function.body, dict(zip(function.params, args)))
         fn = self.function_of(function, "def")
-        return f"{fn}(r, d, m{''.join(', ' + a for a in args)})"
+        return f"{fn}({self.record()}, d, m{''.join(', ' + a for a in args)})"
 
     def _prim(self, expr, env):
         op = expr.op
@@ -421,10 +435,13 @@ class _Compiler:
 
     def _emit_agreement(self, agreement: ir.Agreement) -> None:
         self.begin(agreement.span)
-        self.add(0, f"def {self.ids[agreement]}(r, d, assume, m, cid):")
+        params = "".join(", " + p for p in (self.field_params or {}).values())
+        self.add(0, f"def {self.ids[agreement]}(r, d, assume, m, cid{params}):")
+        self.fields = self.field_params
         target = _Emitting(self, agreement)
         decide(agreement, target)
         target.close()
+        self.fields = None
 
     def emit_decide_all(self) -> None:
         """`decide_all(r, as_of=None, assume=None, agreements=None)`: every root
@@ -450,6 +467,47 @@ class _Compiler:
             self.add(1, "m = {'assume': assume}")
         calls = ", ".join(f"{self.ids[a]}(r, d, assume, {memo}, cid)" for a in program.agreements)
         self.add(1, f"return [{calls}]")
+
+    def emit_decide_fields(self) -> None:
+        """`decide_fields(as_of, assume, *values)`: `decide_all` for a record given as the
+        values of its fields, in declaration order, into a `Result` list. A single
+        agreement is decided in its body (a call with every field saved); several are
+        called, after `emit_pending` has emitted them."""
+        program, params = self.program, self.field_params
+        inline = len(program.agreements) == 1
+        self.begin(program.agreements[0].span if inline else None)
+        self.add(0, f"def decide_fields(as_of, assume, {', '.join(params.values())}):")
+        self.add(1, f"d = as_of or {params[program.as_of_field]}")
+        if "id" not in params:
+            self.add(1, "cid = None")
+        elif program.input_type.fields["id"] == T.TEXT:
+            self.add(1, f"cid = {params['id']}")
+        else:
+            self.add(1, f"cid = None if type({params['id']}) is U else {params['id']}")
+        self.add(1, "out = Result()")   # (an empty list subclass and append: its cheapest build)
+        section, prologue = self.section, len(self.section.lines)
+        if inline:
+            self.fields = params
+            target = _Emitting(self, program.agreements[0], into="out")
+            decide(program.agreements[0], target)
+            target.close()
+            self.fields = None
+            self.emit_pending()
+        memo = "m" if self.memo_used else "None"
+        record = "r" if self.reads_record else "None"
+        if not inline:
+            for agreement in program.agreements:
+                self.add(1, f"out.append({self.ids[agreement]}({record}, d, assume, {memo}, cid, "
+                            f"{', '.join(params.values())}))")
+            self.add(1, "return out")
+        # the record as a dict only if a rule, function or helper reads it whole (and the
+        # memo they are given with it)
+        if self.reads_record or self.memo_used:
+            section.lines.insert(prologue, [1, "m = {'assume': assume}" if self.memo_used
+                                            else "m = None", section.lines[prologue][2]])
+        if self.reads_record:
+            display = ", ".join(f"{_name_literal(f)}: {p}" for f, p in params.items())
+            section.lines.insert(prologue, [1, f"r = {{{display}}}", section.lines[prologue][2]])
 
 
 _EX = ir.visitor_table(_Compiler)
@@ -478,9 +536,10 @@ class _Emitting:
     """The decision procedure's target in the compiler: it writes the Python
     statements that take each step, into the body of `decideN(r, d, assume, m, cid)`."""
 
-    def __init__(self, compiler: _Compiler, agreement: ir.Agreement) -> None:
+    def __init__(self, compiler: _Compiler, agreement: ir.Agreement, into: str | None = None) -> None:
         self.c = compiler
         self.agreement = agreement
+        self.into = into      # the list a decision goes into before it is returned, if any
         self.indent = 1
         self.name = _name_literal(agreement.name)
         self._closed = (None, None, -1)   # the block that ended last: keyword, test, at line
@@ -628,12 +687,21 @@ class _Emitting:
         unest = read(unestablished, "tuple({})")
         to = returns_to.code if returns_to is not None else "None"
         assumed = "None" if outcome == "not_in_force" else "assumed"
-        self.line(f"return new(D, (cid, {self.name}, d, status, {outcome!r}, {to}, {held}, {facts}, "
-                  f"{unest}, {assumed}, ()))")
+        decision = (f"new(D, (cid, {self.name}, d, status, {outcome!r}, {to}, {held}, {facts}, "
+                    f"{unest}, {assumed}, ()))")
+        if self.into is None:
+            self.line(f"return {decision}")
+        else:
+            self.line(f"{self.into}.append({decision})")
+            self.line(f"return {self.into}")
 
     def close(self) -> None:
         """Drop the declarations of accumulators that were never used."""
         self.c.section.lines = [line for line in self.c.section.lines if line[1]]
+
+
+class _NotFieldwise(Exception):
+    """The program cannot be compiled as a field decider (compile_field_decider)."""
 
 
 def _boundaries(dates, statuses) -> tuple[list, list]:
@@ -710,11 +778,41 @@ def compile_program(program: ir.Program) -> CompiledProgram:
         compiler.function_of(agreement, "decide")
     compiler.emit_pending()
     compiler.emit_decide_all()
+    namespace = _load(compiler)
+    return CompiledProgram(program, compiler.text(), namespace, compiler.ids)
+
+
+def compile_field_decider(program: ir.Program, result_type=list):
+    """`decide_fields(as_of, assume, *values) -> result_type` of decisions: the root
+    agreements decided on a record given as its fields' validated values, in the input
+    type's order, each read from a parameter rather than from a dict. The reader of
+    `Policy.evaluate_many` calls it with the values it has just checked, so no record dict
+    is built (one is only if a rule, function or deep expression takes the record whole).
+    None if the program cannot be compiled so (an agreement reading another's decision)."""
+    compiler = _Compiler(program)
+    compiler.field_params = {field: f"fld{i}" for i, field in enumerate(program.input_type.fields)}
+    if len(program.agreements) != 1:
+        for agreement in program.agreements:
+            compiler.function_of(agreement, "decide")
+    try:
+        compiler.emit_pending()
+        compiler.emit_decide_fields()
+    except _NotFieldwise:
+        return None
+    namespace = _load(compiler)
+    namespace["Result"] = result_type
+    decide_fields = namespace["decide_fields"]
+    decide_fields.source = compiler.text()
+    return decide_fields
+
+
+def _load(compiler: _Compiler) -> dict:
+    """The namespace of the compiler's generated functions, compiled and run."""
     namespace = dict(_RUNTIME)
     namespace.update((f"k{i}", value) for i, value in enumerate(compiler.constants))
     for section in compiler.sections:
         exec(_compile_section(section), namespace)  # noqa: S102 — generated, no user text
-    return CompiledProgram(program, compiler.text(), namespace, compiler.ids)
+    return namespace
 
 
 def _compile_section(section: _Section):
@@ -734,4 +832,4 @@ def _compile_section(section: _Section):
     return compile(tree, filename, "exec")
 
 
-__all__ = ["CompiledProgram", "compile_program"]
+__all__ = ["CompiledProgram", "compile_field_decider", "compile_program"]

@@ -83,9 +83,10 @@ def _read_date(v):
 
 
 class _Generator:
-    def __init__(self, general, transient: bool = False) -> None:
-        self.transient = transient
+    def __init__(self, general, transient: bool = False, then=None) -> None:
+        self.transient = transient or then is not None
         self.namespace: dict = {"_Slow": _Slow, "U": Unknown, "fact": _fact, "general": general,
+                                "then": then,
                                 "DATES": _DATES, "read_date": _read_date,
                                 "MAX_INT": MAX_INT, "MIN_INT": -MAX_INT, "MAX_TEXT": MAX_TEXT,
                                 "MAX_ITEMS": MAX_ITEMS}
@@ -123,14 +124,16 @@ class _Generator:
         if key not in self.names:
             self.kept.append(record_type)
             self.names[key] = name = f"rec{len(self.names)}"
-            shape = self._wide if depth == 0 and len(record_type.fields) > WIDE else \
+            shape = self._wide if depth == 0 and is_wide(record_type) else \
+                self._fused if depth == 0 and self.namespace["then"] is not None else \
                 self._copied if self.transient else self._straight
             header, *body = shape(name, record_type, depth)
             if depth == 0:
                 # the entry point: any surprise (a wrong value, a KeyError for an unknown
                 # field, a TypeError for an unhashable one) means the general path decides
+                tail = body.pop() if shape == self._fused else None
                 body = ["    try:", *("    " + line for line in body),
-                        "    except Exception:", "        return SLOW"]
+                        "    except Exception:", "        return SLOW", *([tail] if tail else [])]
             self.functions.append("\n".join([header, *body]) + "\n")
         return self.names[key]
 
@@ -190,16 +193,46 @@ class _Generator:
                         f"{self.const(frozenset(fields), 'fields')}:", "        raise _Slow",
                         "    return out"]
 
+    def _fused(self, name: str, record_type: T.RecordType, depth: int) -> list[str]:
+        """The shape that decides (a `then` was given): each field's value is checked into
+        a variable of its own, read by key when the record has every field, else by `get`,
+        and `then(as_of, assume, *values)` decides the record (its last line, which goes
+        after the entry point's `try`: a failure of the decision is not the record's)."""
+        fields = record_type.fields
+        values = {field: self.fresh("v") for field in fields}
+        lines = [f"def {name}(data, as_of, assume):", "    if type(data) is not dict:",
+                 "        raise _Slow", f"    if len(data) == {len(fields)}:"]
+        for field, field_type in fields.items():
+            lines += ["        " + line for line in self._field(
+                f"data[{self.key(field)}]", field, field_type, record_type, depth, False, values[field])]
+        lines += ["    else:", "        get = data.get", "        absent = 0"]
+        for field, field_type in fields.items():
+            lines += ["        " + line for line in self._field(
+                f"get({self.key(field)})", field, field_type, record_type, depth, True, values[field])]
+        return lines + [f"        if len(data) + absent != {len(fields)} and not data.keys() <= "
+                        f"{self.const(frozenset(fields), 'fields')}:", "            raise _Slow",
+                        f"    return then(as_of, assume, {', '.join(values.values())})"]
+
     def _field(self, read: str, field: str, field_type: T.Type, record_type: T.RecordType,
-               depth: int, counting: bool) -> list[str]:
-        """`_copied`'s statements for one field: `read` it, check it, write what changes."""
+               depth: int, counting: bool, var: str | None = None) -> list[str]:
+        """`_copied`'s statements for one field: `read` it, check it, write what changes
+        into `out`; or `_fused`'s, given the `var` that is to hold the value."""
         type_, missing = T.strip(field_type), self._missing(field, field_type, depth)
+        fused = var is not None
+
+        def keep(value: str) -> list[str]:
+            if fused:
+                return [] if value == var else [f"{var} = {value}"]
+            return [f"out[{self.key(field)}] = {value}"]
+
         if missing == "raise _Slow":   # every test refuses None
+            if fused:
+                return [f"{var} = {read}", *self.value(var, type_, depth + 1, self.child(record_type, field))]
             var, lines = self.read(read, type_, depth + 1, self.child(record_type, field))
-            return lines + ([f"out[{self.key(field)}] = {var}"] if not self.as_is(type_) else [])
-        var = self.fresh("v")
-        store = [f"out[{self.key(field)}] = {var}"] if not self.as_is(type_) else []
-        absent = [f"out[{self.key(field)}] = {missing}"] + (["absent += 1"] if counting else [])
+            return lines + (keep(var) if not self.as_is(type_) else [])
+        var = var or self.fresh("v")
+        store = keep(var) if not self.as_is(type_) else []
+        absent = keep(missing) + (["absent += 1"] if counting else [])
         refused = self.refused(var, type_)
         if refused is not None:   # the test first: None is refused by it, then told apart
             return [f"{var} = {read}", f"if {refused}:", f"    if {var} is not None:",
@@ -210,7 +243,7 @@ class _Generator:
             make, kinds = _COLLECTIONS[type(type_)]
             return [f"{var} = {read}", f"if {var}:", *("    " + line for line in body + store),
                     f"elif {var} is None:", *("    " + line for line in absent),
-                    f"elif type({var}) in ({kinds}):", f"    out[{self.key(field)}] = {make}()",
+                    f"elif type({var}) in ({kinds}):", *("    " + line for line in keep(f"{make}()")),
                     "else:", "    raise _Slow"]
         return [f"{var} = {read}", f"if {var} is None:", *("    " + line for line in absent),
                 "else:", *("    " + line for line in body + store)]
@@ -342,6 +375,11 @@ class _Generator:
 _COLLECTIONS = {T.ListType: ("tuple", "list, tuple"), T.SetType: ("frozenset", "list, tuple, set, frozenset")}
 
 
+def is_wide(record_type: T.RecordType) -> bool:
+    """Is a record of this type read through a table of per-field checks (see above)?"""
+    return len(record_type.fields) > WIDE
+
+
 def _needs_path(type_: T.Type, seen: frozenset = frozenset()) -> bool:
     """Can a value of `type_` hold a record with an optional field (whose unknown value
     names its path)?"""
@@ -354,13 +392,21 @@ def _needs_path(type_: T.Type, seen: frozenset = frozenset()) -> bool:
                for t in type_.fields.values())
 
 
-def compile_validator(record_type: T.RecordType, general, transient: bool = False):
+def compile_validator(record_type: T.RecordType, general, transient: bool = False, then=None):
     """`check(data, at="") -> dict | SLOW` for records of `record_type`. `general(value,
     type)` converts a value the generated code does not specialise (validate.py's
     general path) and raises on anything wrong. A `transient` validator's value is only
     read while one record is decided (`Policy.evaluate_many`): equal to the other's, but
-    it keeps the record's key order and shares the nested records it does not change."""
-    generator = _Generator(general, transient)
+    it keeps the record's key order and shares the nested records it does not change.
+
+    Given `then(as_of, assume, *values)` (a compiled program's field decider), a reader
+    that decides: `read(data, as_of, assume) -> then's answer | SLOW`, taking the records
+    the transient validator takes and handing `then` the values of the fields of the value
+    it would give, in the record type's order, with no dict built. None for a wide record
+    type (read through its table of checks into a dict: the transient validator's way)."""
+    if then is not None and is_wide(record_type):
+        return None
+    generator = _Generator(general, transient, then)
     top = generator.record_function(record_type, 0)
     source = "".join(generator.functions)
     namespace = generator.namespace
@@ -371,4 +417,4 @@ def compile_validator(record_type: T.RecordType, general, transient: bool = Fals
     return check
 
 
-__all__ = ["SLOW", "compile_validator"]
+__all__ = ["SLOW", "compile_validator", "is_wide"]

@@ -171,11 +171,12 @@ _SLOW = SLOW
 _fast_cache: dict[int, tuple] = {}
 
 
-def fast_validator(record_type: T.RecordType, transient: bool = False):
+def fast_validator(record_type: T.RecordType, transient: bool = False, then=None):
     """The fast-path validator of `record_type`, built anew (a Policy keeps its own):
     `check(data, at="") -> value | SLOW`. A `transient` one's value is only for
-    deciding the record at once (fastpath.compile_validator)."""
-    return compile_validator(record_type, _general_value, transient)
+    deciding the record at once; given `then`, a reader that decides (see
+    fastpath.compile_validator)."""
+    return compile_validator(record_type, _general_value, transient, then)
 
 
 def _fast_validator(record_type: T.RecordType):
