@@ -477,7 +477,10 @@ class _Compiler:
         inline = len(program.agreements) == 1
         self.begin(program.agreements[0].span if inline else None)
         self.add(0, f"def decide_fields(as_of, assume, {', '.join(params.values())}):")
-        self.add(1, f"d = as_of or {params[program.as_of_field]}")
+        if program.as_of_field is None:     # (an input with no as-of field: the date is given)
+            self.add(1, "d = as_of")
+        else:
+            self.add(1, f"d = as_of or {params[program.as_of_field]}")
         if "id" not in params:
             self.add(1, "cid = None")
         elif program.input_type.fields["id"] == T.TEXT:
