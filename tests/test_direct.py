@@ -270,3 +270,20 @@ def test_the_count_of_a_file_s_bytes_does_not_depend_on_its_blocks(tmp_path_fact
     assert pieces.counts == whole.counts == {n: data.count(n) for n in needles}
     assert pieces.control == whole.control == (b"\x01" in data)
     assert pieces.ends_with_newline == whole.ends_with_newline
+
+
+def test_an_input_with_no_as_of_field_is_compiled(tmp_path):
+    """(Found here: the compiled decide read the record's as-of field even when there is none.)"""
+    import datetime as _dt
+    import warnings
+
+    rules = tmp_path / "notes.rules"
+    rules.write_text(NOTES, encoding="utf-8")
+    policy = rulelang.load(str(rules))
+    day = _dt.date(2024, 1, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")      # "could not compile these rules" is a warning
+        fast = list(policy.evaluate_many([{"id": "a", "remark": "x"}, {"id": "b"}], as_of=day))
+    slow = [policy.evaluate(r, as_of=day, trace=True) for r in ({"id": "a", "remark": "x"}, {"id": "b"})]
+    assert [[d.outcome for d in ds] for ds in fast] == [[d.outcome for d in ds] for ds in slow] == \
+        [["applies"], ["undetermined"]]
