@@ -652,7 +652,7 @@ def run_peer(peer, table: Table, complete: list, expected: list, repeats: int, b
     try:
         peer.setup()
     except ImportError:
-        table.add(peer.label, "—", None, None, f"not installed (pip install -e '.[bench]')")
+        table.add(peer.label, "—", None, None, "not installed (pip install -e '.[bench]')")
         return None
     except Exception as error:  # a peer that cannot compile our rules: say so, go on
         table.add(peer.label, "—", None, None, f"setup failed: {type(error).__name__}: {error}")

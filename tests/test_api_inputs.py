@@ -5,7 +5,6 @@ with errors that say what would be valid."""
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from decimal import Decimal
 from pathlib import Path
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import ast as pyast
 import bisect
-import datetime as _dt
 import linecache
 import re
 from contextlib import contextmanager

@@ -31,7 +31,7 @@ import attrs
 
 from rulelang.semantics.operators import Op
 from rulelang.semantics.program import EVENT_STATUS, Clause
-from rulelang.semantics.types import EnumType, RecordType, Type
+from rulelang.semantics.types import RecordType, Type
 from rulelang.span import Span
 
 node = attrs.frozen(eq=False, kw_only=True)
