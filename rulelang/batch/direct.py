@@ -183,9 +183,7 @@ def jsonl_relation(connection, path: str, gzipped: bool, record_type, typed) -> 
     scan = _scan(path, gzipped, (b"\x00", b"\x01"))
     if scan is None or any(scan.counts.values()):
         return None
-    source = jsonl_source(path).sql("duckdb")
-    if gzipped:
-        source = source[:-1] + ", compression = 'gzip')"
+    source = jsonl_source(path, gzipped).sql("duckdb")
     # (a line the Python reader finds too long stops the statement: DuckDB's limit is a little higher)
     connection.execute(f"CREATE OR REPLACE TEMP VIEW {_IN} AS SELECT 1 AS _row, _raw FROM {source} "
                        f"WHERE _raw IS NOT NULL AND trim(_raw) <> '' AND CASE WHEN strlen(_raw) > {MAX_LINE - 2} "
@@ -200,12 +198,11 @@ def jsonl_count(connection) -> int:
 
 # ---- CSV and TSV -----------------------------------------------------------------------------
 
-
-
 def _beside_quotes(delimiter: str) -> tuple:
     """A blank next to a quote (a blank that is not the delimiter): where DuckDB's reader
     and Python's differ, they differ here."""
     return tuple(pair for blank in " \t" if blank != delimiter for pair in (f'{blank}"', f'"{blank}'))
+
 
 _LINE_ENDS = (b"\n", b"\r", b"\r\n")
 

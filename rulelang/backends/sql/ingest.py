@@ -204,8 +204,8 @@ class JsonFields:
         return struct, _all(*oks)
 
 
-def jsonl_source(path: str) -> exp.Expression:
-    """Every line of a JSON Lines file, as text, with its line number (`_line`)."""
+def jsonl_source(path: str, gzipped: bool = False) -> exp.Expression:
+    """Every line of a JSON Lines file, as text (`_raw`)."""
     reader = exp.Anonymous(this="read_csv", expressions=[
         _s(path),
         exp.PropertyEQ(this=exp.to_identifier("columns"),
@@ -213,7 +213,7 @@ def jsonl_source(path: str) -> exp.Expression:
         *[exp.PropertyEQ(this=exp.to_identifier(k), expression=v) for k, v in (
             ("header", exp.false()), ("delim", _s("\x01")), ("quote", _s("")), ("escape", _s("")),
             ("new_line", _s("\\n")), ("strict_mode", exp.false()), ("auto_detect", exp.false()),
-            ("max_line_size", _n(MAX_LINE + 2)))]])
+            ("max_line_size", _n(MAX_LINE + 2)), ("compression", _s("gzip" if gzipped else "auto")))]])
     return reader
 
 
