@@ -273,10 +273,8 @@ class Policy:
 
         if is_wide(self._input_type()):   # read through a table into a dict
             return None
-        try:
-            then = compile_field_decider(self.program, Decisions)
-        except Exception:  # noqa: BLE001 — the compiled program was built: it still serves
-            return None
+        then = _built_or_warned(lambda: compile_field_decider(self.program, Decisions),
+                                "evaluate_many validates and decides in two steps")
         return then and fast_validator(self._input_type(), then=then)
 
     def _transient(self):
@@ -420,14 +418,8 @@ class Policy:
         if self._compiled is None:
             from rulelang.backends.python import compile_program
 
-            try:
-                self._compiled = compile_program(self.program)
-            except Exception as error:  # noqa: BLE001 — degrade to the reference, never fail a batch
-                import warnings
-
-                warnings.warn(f"rulelang could not compile these rules ({type(error).__name__}: "
-                              f"{error}); using the interpreter. Please report this.", RuntimeWarning)
-                self._compiled = False
+            self._compiled = _built_or_warned(lambda: compile_program(self.program),
+                                              "using the interpreter") or False
         return self._compiled or None
 
     @property
@@ -494,6 +486,19 @@ class Policy:
             raise ArgumentError(f"no engine {engine!r}: use 'duckdb' or 'python'")
         return decide_table(self, source, engine=engine, as_of=_as_of(as_of),
                             assume=_assume(assume), batch_size=batch_size)
+
+
+def _built_or_warned(build, instead: str):
+    """`build()`, or None after a warning if it fails: a bug in rulelang's compiler, after
+    which a slower way gives the same decisions (`instead` says which)."""
+    try:
+        return build()
+    except Exception as error:  # noqa: BLE001 — degrade to a slower way, never fail a batch
+        import warnings
+
+        warnings.warn(f"rulelang could not compile these rules ({type(error).__name__}: "
+                      f"{error}); {instead}. Please report this.", RuntimeWarning)
+        return None
 
 
 def _slow(record, as_of, assume) -> object:

@@ -284,3 +284,24 @@ def test_run_tests_reports_failures():
     assert [r.passed for r in results] == [True, False]
     [failure] = results[1].failures
     assert "case.age >= 18" in failure.message and "16" in failure.message
+
+
+@pytest.mark.parametrize("part", ["compile_program", "compile_field_decider"])
+def test_a_compiler_failure_is_a_warning_and_the_decisions_stay_the_same(monkeypatch, part):
+    """A bug in a code generator must not fail a batch: a slower way serves, and the
+    warning asks for a report."""
+    from rulelang.backends import python as backend
+
+    records = [{"id": "b-1", "nationalities": ["HND"], "claim_country": "USA", "claim_date": "2024-05-01",
+                "arrived_from": "CAN", "entry_type": "land_port_of_entry", "age": 16, "accompanied": False}]
+    expected = [[d.to_json(trace=False) for d in ds] for ds in
+                rulelang.load("benchmarks/simplified_stca.rules").evaluate_many(records)]
+
+    def broken(*args, **kwargs):
+        raise ValueError("a generator bug")
+
+    monkeypatch.setattr(backend, part, broken)
+    policy = rulelang.load("benchmarks/simplified_stca.rules")
+    with pytest.warns(RuntimeWarning, match="could not compile these rules .*a generator bug.*Please report"):
+        got = [[d.to_json(trace=False) for d in ds] for ds in policy.evaluate_many(records)]
+    assert got == expected

@@ -281,11 +281,6 @@ class _JsonLines(_Reader):
 
         return direct.jsonl_relation(connection, self.path, self.gzipped, self.record_type, _typed)
 
-    def direct_count(self, connection) -> int:
-        from rulelang.batch import direct
-
-        return direct.jsonl_count(connection)
-
     def batches(self):
         import pyarrow as pa
 
@@ -402,11 +397,6 @@ class _Delimited(_Reader):
         return direct.delimited_relation(connection, self.path, self.gzipped, self.delimiter, len(self.header.cells),
                                          self.columns, self.places, self.record_type, _typed)
 
-    def direct_count(self, connection) -> int:
-        from rulelang.batch import direct
-
-        return direct.delimited_count(connection)
-
     def raw_of(self, kept, first: int, row: int) -> RawRecord:
         """The record the Python reader makes of the row (from its cells of fields)."""
         numbers, batch = kept
@@ -505,11 +495,6 @@ class _Parquet(_Reader):
         types = {c: self.schema.field(c).type for c in self.columns}
         return direct.parquet_relation(connection, self.path, self.columns, types,
                                        self.parquet.schema_arrow.names, self.record_type, _typed)
-
-    def direct_count(self, connection) -> int:
-        from rulelang.batch import direct
-
-        return direct.parquet_count(self.path)
 
     def batches(self):
         import pyarrow as pa

@@ -34,6 +34,8 @@ import tempfile
 
 from sqlglot import exp
 
+from rulelang.backends.sql.compile import DECISION_COLUMNS
+
 
 _IN = "_rulelang_direct_in"        # the input as DuckDB reads it (a view)
 _CELL_LIMIT = 100_000              # characters in a cell (Python's csv module refuses 131,072)
@@ -67,7 +69,7 @@ def attempt(run, stats, events) -> bool:
                           options.agreements, options.hide_not_in_force, marker=first)
     # (a CASE, so that DuckDB writes every column as one that may be null, as pyarrow does:
     # it writes a column it knows cannot be, such as a constant, as required)
-    columns = ", ".join(f'CASE WHEN NOT _special THEN "{f.name}" END AS "{f.name}"' if f.name in _DECISION
+    columns = ", ".join(f'CASE WHEN NOT _special THEN "{f.name}" END AS "{f.name}"' if f.name in DECISION_COLUMNS
                         else f'CAST(NULL AS VARCHAR) AS "{f.name}"' for f in sink.schema)
     statement = (f"SELECT {columns} FROM ({decisions}) AS _d "
                  "WHERE CASE WHEN _special THEN error('rulelang: a record for the careful run') ELSE true END")
@@ -79,7 +81,8 @@ def attempt(run, stats, events) -> bool:
                                           f"(FORMAT parquet, ROW_GROUP_SIZE {sink.ROW_GROUP})", events.share)
         unfiltered = options.outcomes is None and options.agreements is None and not options.hide_not_in_force
         # (every record has a row for each agreement unless rows were filtered out)
-        records = rows // len(run.engine.sql_program.agreements) if unfiltered else reader.direct_count(connection)
+        records = rows // len(run.engine.sql_program.agreements) if unfiltered else \
+            connection.execute(f"SELECT count(*) FROM {_IN}").fetchone()[0]
         sink.adopt(target)
     except duckdb.Error:
         return False
@@ -125,17 +128,12 @@ def _with_progress(connection, statement: str, share) -> int:
     return written[0]
 
 
-_DECISION = {"case", "agreement", "as_of", "status", "outcome", "returns_to", "exceptions", "missing",
-             "unestablished", "assumed"}
-
-
 def _quoted(path: str) -> str:
     return path.replace("'", "''")
 
 
-def _literal(value) -> str:
-    return (exp.Literal.string(value) if isinstance(value, str) else
-            exp.Literal.number(value)).sql("duckdb")
+def _literal(text: str) -> str:
+    return exp.Literal.string(text).sql("duckdb")
 
 
 # ---- Parquet -------------------------------------------------------------------------------
@@ -166,12 +164,6 @@ def _plain(arrow) -> bool:
             or pa.types.is_integer(arrow))
 
 
-def parquet_count(path: str) -> int:
-    import pyarrow.parquet as pq
-
-    return pq.ParquetFile(path).metadata.num_rows
-
-
 # ---- JSON Lines ------------------------------------------------------------------------------
 
 def jsonl_relation(connection, path: str, gzipped: bool, record_type, typed) -> str | None:
@@ -190,10 +182,6 @@ def jsonl_relation(connection, path: str, gzipped: bool, record_type, typed) -> 
                        "THEN error('rulelang: a line too long') ELSE true END")
     lines = exp.select(exp.column("_row"), exp.column("_raw")).from_(_IN)
     return typed(record_type, validated_lines(lines, record_type).sql("duckdb"))
-
-
-def jsonl_count(connection) -> int:
-    return connection.execute(f"SELECT count(*) FROM {_IN}").fetchall()[0][0]
 
 
 # ---- CSV and TSV -----------------------------------------------------------------------------
@@ -268,10 +256,6 @@ def _read_alike(connection, reader: str, cells: list[str], scan: "_Scan", pairs:
 def _class(chars: str) -> str:
     """A regular-expression character class of `chars` (RE2 syntax)."""
     return "".join(f"\\x{{{ord(c):x}}}" for c in chars)
-
-
-def delimited_count(connection) -> int:
-    return connection.execute(f"SELECT count(*) FROM {_IN}").fetchall()[0][0]
 
 
 class _Scan:

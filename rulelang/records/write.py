@@ -197,7 +197,7 @@ class ParquetWriter:
 
     def __init__(self, path, keep: tuple[str, ...] = (), keep_types: dict | None = None,
                  trace: bool = False) -> None:
-        pa, pq = _pyarrow()
+        pa, _ = _pyarrow()
         self.pa, self.keep, self.trace = pa, keep, trace
         strings = pa.list_(pa.string())
         fields = [("case", pa.string()), ("agreement", pa.string()), ("as_of", pa.date32()),
