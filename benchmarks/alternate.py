@@ -1,7 +1,8 @@
 """`evaluate_many` ÷ the compiled decide on simplified_stca, timed in alternation: a
 pass of one, then a pass of the other, nine times over benchmarks/run.py's records,
 so that a change of load on a shared machine weighs on both alike (run.py times its
-rows a minute apart). CPU time; the median of the nine ratios.
+rows a minute apart: it now times these two rows so too, with the same function).
+CPU time; the median of the nine ratios.
 
     python benchmarks/alternate.py [--records N]
 """
@@ -9,23 +10,13 @@ rows a minute apart). CPU time; the median of the nine ratios.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import rulelang  # noqa: E402
-from run import SIMPLIFIED, is_complete, simplified_records, validated  # noqa: E402
-
-ROUNDS = 9
-
-
-def per_record(run, items: list) -> float:
-    start = time.process_time()
-    run(items)
-    return (time.process_time() - start) / len(items) * 1e6
-
+from run import (ALTERNATIONS, SIMPLIFIED, is_complete, simplified_records, time_alternating,  # noqa: E402
+                 validated)
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -49,10 +40,9 @@ def main(argv=None) -> int:
             pass
 
     for name, (decided, read) in sets.items():
-        pairs = [(per_record(decide_all, decided), per_record(evaluate_many, read)) for _ in range(ROUNDS)]
-        print(f"{name} ({len(read):,}): compiled decide {statistics.median(a for a, _ in pairs):.2f} µs, "
-              f"evaluate_many {statistics.median(b for _, b in pairs):.2f} µs, "
-              f"ratio {statistics.median(b / a for a, b in pairs):.2f}×")
+        first, second, ratio = time_alternating(decide_all, evaluate_many, decided, read, ALTERNATIONS)
+        print(f"{name} ({len(read):,}): compiled decide {first:.2f} µs, evaluate_many {second:.2f} µs, "
+              f"ratio {ratio:.2f}×")
     return 0
 
 

@@ -29,7 +29,6 @@ SEED = 20240501           # benchmarks/run.py's
 def _parts(policy, raw: list) -> dict:
     """name -> one pass over the records (a function of no argument)."""
     from rulelang.records import validate_dict
-    from rulelang.records.validate import fast_validator
 
     record_type = policy.program.input_type
     values = [validate_dict(r, record_type).value for r in raw]
@@ -48,10 +47,10 @@ def _parts(policy, raw: list) -> dict:
         for record in raw:
             decide(validate_dict(record, record_type).value)
 
-    reader = fast_validator(record_type, then=lambda as_of, assume, *values: None)
+    reader = policy._fused_reader()
 
-    def reader_alone():              # evaluate_many's reader, its decision left out
-        for record in raw:
+    def reader_alone():              # evaluate_many's reader (checks and decision), called
+        for record in raw:           # without evaluate_many's generator around it
             reader(record, None, None)
 
     def evaluate_many():

@@ -21,7 +21,7 @@ from rulelang.errors import (ArgumentError, ConflictError, RecordError, RuleEval
 from rulelang.interpret import Evaluation
 from rulelang.records import InvalidRecord, RawRecord, ValidRecord, validate
 from rulelang.records.fastpath import SLOW, is_wide
-from rulelang.records.validate import fast_validator
+from rulelang.records.validate import fast_validator, fused_checks
 from rulelang.runtime import EvaluationError
 
 ASSUMPTIONS = ("in_force",)
@@ -271,11 +271,13 @@ class Policy:
         """The reader that decides, or None where it cannot be built (see _fast_decider)."""
         from rulelang.backends.python import compile_field_decider
 
-        if is_wide(self._input_type()):   # read through a table into a dict
+        record_type = self._input_type()
+        if is_wide(record_type):   # read through a table into a dict
             return None
-        then = _built_or_warned(lambda: compile_field_decider(self.program, Decisions),
-                                "evaluate_many validates and decides in two steps")
-        return then and fast_validator(self._input_type(), then=then)
+        return _built_or_warned(
+            lambda: compile_field_decider(self.program, Decisions,
+                                          checks=lambda variables: fused_checks(record_type, variables)),
+            "evaluate_many validates and decides in two steps")
 
     def _transient(self):
         """The validator of `evaluate_many`'s fast path (built on first use): `read(record)

@@ -17,6 +17,7 @@ import rulelang
 from rulelang.backends.python import compile_field_decider, compile_program
 from rulelang.interpret import Evaluation
 from rulelang.records import InvalidRecord, validate_dict
+from rulelang.records.fastpath import SLOW
 from rulelang.runtime import EvaluationError
 
 from record_strategies import DATES, record_of
@@ -170,6 +171,29 @@ def test_the_field_decider_reads_fields_from_its_parameters():
     policy = rulelang.load("benchmarks/simplified_stca.rules")
     source = compile_field_decider(policy.program).source
     assert "r[" not in source and "r = {" not in source and "def decide0" not in source  # inlined
+
+
+def test_the_reader_holds_the_checks_then_the_decision_with_no_call_between():
+    from rulelang.records.validate import fused_checks
+
+    policy = rulelang.load("benchmarks/simplified_stca.rules")
+    record_type = policy.program.input_type
+    reader = compile_field_decider(policy.program, list, lambda variables: fused_checks(record_type, variables))
+    source = reader.source
+    assert source.startswith("def decide_record(data, as_of, assume):")
+    assert source.index("except Exception:") < source.index("d = as_of or fld3")
+    assert "decide_fields(" not in source and "data[" in source
+    record = {"id": "r-1", "nationalities": ["HND"], "claim_country": "USA", "claim_date": "2024-05-01",
+              "arrived_from": "CAN", "entry_type": "land_port_of_entry"}
+    interpreted, _ = decide_both(policy.program, compile_program(policy.program), record)
+    assert [d.to_json(trace=False) for d in reader(record, None, None)] == interpreted
+    assert reader({**record, "age": "16"}, None, None) is SLOW     # the general path words it
+
+
+def test_a_reader_whose_checks_give_another_meaning_to_a_global_is_refused():
+    program = rulelang.load("benchmarks/simplified_stca.rules").program
+    with pytest.raises(RuntimeError, match="two meanings for the global `U`"):
+        compile_field_decider(program, list, lambda variables: ([], {"U": object()}))
 
 
 def _nested_program(depth: int) -> str:

@@ -467,15 +467,21 @@ class _Compiler:
         calls = ", ".join(f"{self.ids[a]}(r, d, assume, {memo}, cid)" for a in program.agreements)
         self.add(1, f"return [{calls}]")
 
-    def emit_decide_fields(self) -> None:
+    def emit_decide_fields(self, checks: list[str] | None = None) -> None:
         """`decide_fields(as_of, assume, *values)`: `decide_all` for a record given as the
-        values of its fields, in declaration order, into a `Result` list. A single
-        agreement is decided in its body (a call with every field saved); several are
-        called, after `emit_pending` has emitted them."""
+        values of its fields, in declaration order, into a `Result` list; or, given the
+        `checks` that fill those variables from a record `data`, `decide_record(data,
+        as_of, assume)`. A single agreement is decided in its body (a call with every
+        field saved); several are called, after `emit_pending` has emitted them."""
         program, params = self.program, self.field_params
         inline = len(program.agreements) == 1
         self.begin(program.agreements[0].span if inline else None)
-        self.add(0, f"def decide_fields(as_of, assume, {', '.join(params.values())}):")
+        if checks is None:
+            self.add(0, f"def decide_fields(as_of, assume, {', '.join(params.values())}):")
+        else:
+            self.add(0, "def decide_record(data, as_of, assume):")
+            for line in checks:
+                self.add(1, line)
         if program.as_of_field is None:     # (an input with no as-of field: the date is given)
             self.add(1, "d = as_of")
         else:
@@ -784,34 +790,49 @@ def compile_program(program: ir.Program) -> CompiledProgram:
     return CompiledProgram(program, compiler.text(), namespace, compiler.ids)
 
 
-def compile_field_decider(program: ir.Program, result_type=list):
+def compile_field_decider(program: ir.Program, result_type=list, checks=None):
     """`decide_fields(as_of, assume, *values) -> result_type` of decisions: the root
     agreements decided on a record given as its fields' validated values, in the input
-    type's order, each read from a parameter rather than from a dict. The reader of
-    `Policy.evaluate_many` calls it with the values it has just checked, so no record dict
-    is built (one is only if a rule, function or deep expression takes the record whole).
-    None if the program cannot be compiled so (an agreement reading another's decision)."""
+    type's order, each read from a parameter rather than from a dict, so that no record
+    dict is built (one is only if a rule, function or deep expression takes the record
+    whole). None if the program cannot be compiled so (an agreement reading another's
+    decision).
+
+    Given `checks(variables) -> (statements, globals)`, the statements that check a record
+    `data`'s fields into those variables (records.validate.fused_checks, or None: then so
+    is the answer), the function is `decide_record(data, as_of, assume)` instead: those
+    statements, then the decision on the variables they filled — `Policy.evaluate_many`'s
+    reader, which validates and decides a record with no call between the two."""
     compiler = _Compiler(program)
-    compiler.field_params = {field: f"fld{i}" for i, field in enumerate(program.input_type.fields)}
+    params = {field: f"fld{i}" for i, field in enumerate(program.input_type.fields)}
+    compiler.field_params = params
+    prelude = checks(params) if checks is not None else None
+    if checks is not None and prelude is None:
+        return None
     if len(program.agreements) != 1:
         for agreement in program.agreements:
             compiler.function_of(agreement, "decide")
     try:
         compiler.emit_pending()
-        compiler.emit_decide_fields()
+        compiler.emit_decide_fields(prelude[0] if prelude else None)
     except _NotFieldwise:
         return None
-    namespace = _load(compiler)
+    namespace = _load(compiler, prelude[1] if prelude else None)
     namespace["Result"] = result_type
-    decide_fields = namespace["decide_fields"]
+    decide_fields = namespace["decide_record" if prelude else "decide_fields"]
     decide_fields.source = compiler.text()
     return decide_fields
 
 
-def _load(compiler: _Compiler) -> dict:
-    """The namespace of the compiler's generated functions, compiled and run."""
+def _load(compiler: _Compiler, extra: dict | None = None) -> dict:
+    """The namespace of the compiler's generated functions, compiled and run, with the
+    `extra` globals another generator's statements in them read (a name both give must
+    be the same object)."""
     namespace = dict(_RUNTIME)
     namespace.update((f"k{i}", value) for i, value in enumerate(compiler.constants))
+    for name, value in (extra or {}).items():
+        if namespace.setdefault(name, value) is not value:
+            raise RuntimeError(f"generated code: two meanings for the global `{name}`")
     for section in compiler.sections:
         exec(_compile_section(section), namespace)  # noqa: S102 — generated, no user text
     return namespace

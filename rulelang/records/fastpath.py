@@ -20,6 +20,9 @@ dropped) takes the same records and gives equal values, more cheaply: it copies 
 record's dict and writes into the copy only the values that change (dates, lists made
 tuples, unknown values), reads a record holding every field by key rather than by `get`,
 and shares a nested record whose fields are all read as they are (enums, text, ...).
+`field_checks` gives its checks as statements for the compiled program's generator, which
+writes them into one function with the decision (`evaluate_many`'s reader): each field is
+checked into a variable that the decision reads, and no dict is built at all.
 
 A path such as `relatives[2].age` is only needed for the unknown value of a
 missing optional field inside a list: it is passed down as a chain of
@@ -83,24 +86,27 @@ def _read_date(v):
 
 
 class _Generator:
-    def __init__(self, general, transient: bool = False, then=None) -> None:
-        self.transient = transient or then is not None
+    def __init__(self, general, transient: bool = False, fused: dict | None = None) -> None:
+        self.transient = transient or fused is not None
         self.namespace: dict = {"_Slow": _Slow, "U": Unknown, "fact": _fact, "general": general,
-                                "then": then,
                                 "DATES": _DATES, "read_date": _read_date,
-                                "MAX_INT": MAX_INT, "MIN_INT": -MAX_INT, "MAX_TEXT": MAX_TEXT,
-                                "MAX_ITEMS": MAX_ITEMS}
+                                "SLOW": SLOW}
         self.functions: list[str] = []
         self.names: dict = {}       # (id of record type, depth) -> function name
         self.kept: list = []        # the record types, while generating (ids stay unique)
         self._consts: dict = {}
         self.counter = 0
+        # field_checks: field -> the variable of another generator's function to check it
+        # into; the names this generator makes then start with `chk_` (in that function's
+        # globals, beside the other generator's)
+        self.fused = fused
+        self.prefix = "" if fused is None else "chk_"
 
     def const(self, value, prefix: str = "k") -> str:
         hashable = isinstance(value, (str, frozenset, Unknown))
         key = (prefix, value if hashable else id(value))
         if key not in self._consts:
-            name = f"{prefix}{len(self._consts)}"
+            name = f"{self.prefix}{prefix}{len(self._consts)}"
             self._consts[key] = name
             self.namespace[name] = value
             if not hashable:
@@ -114,7 +120,7 @@ class _Generator:
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
-        return f"{prefix}{self.counter}"
+        return f"{self.prefix}{prefix}{self.counter}"
 
     # ---- records ----------------------------------------------------------------------
 
@@ -123,17 +129,12 @@ class _Generator:
         key = (id(record_type), depth)
         if key not in self.names:
             self.kept.append(record_type)
-            self.names[key] = name = f"rec{len(self.names)}"
+            self.names[key] = name = f"{self.prefix}rec{len(self.names)}"
             shape = self._wide if depth == 0 and is_wide(record_type) else \
-                self._fused if depth == 0 and self.namespace["then"] is not None else \
                 self._copied if self.transient else self._straight
             header, *body = shape(name, record_type, depth)
             if depth == 0:
-                # the entry point: any surprise (a wrong value, a KeyError for an unknown
-                # field, a TypeError for an unhashable one) means the general path decides
-                tail = body.pop() if shape == self._fused else None
-                body = ["    try:", *("    " + line for line in body),
-                        "    except Exception:", "        return SLOW", *([tail] if tail else [])]
+                body = _entry(body)
             self.functions.append("\n".join([header, *body]) + "\n")
         return self.names[key]
 
@@ -193,30 +194,26 @@ class _Generator:
                         f"{self.const(frozenset(fields), 'fields')}:", "        raise _Slow",
                         "    return out"]
 
-    def _fused(self, name: str, record_type: T.RecordType, depth: int) -> list[str]:
-        """The shape that decides (a `then` was given): each field's value is checked into
-        a variable of its own, read by key when the record has every field, else by `get`,
-        and `then(as_of, assume, *values)` decides the record (its last line, which goes
-        after the entry point's `try`: a failure of the decision is not the record's)."""
-        fields = record_type.fields
-        values = {field: self.fresh("v") for field in fields}
-        lines = [f"def {name}(data, as_of, assume):", "    if type(data) is not dict:",
-                 "        raise _Slow", f"    if len(data) == {len(fields)}:"]
+    def fused_checks(self, record_type: T.RecordType) -> list[str]:
+        """field_checks' statements: each field's value checked into its variable of
+        `self.fused`, read by key when the record has every field, else by `get`."""
+        fields, variables = record_type.fields, self.fused
+        lines = ["if type(data) is not dict:", "    raise _Slow", f"if len(data) == {len(fields)}:"]
         for field, field_type in fields.items():
-            lines += ["        " + line for line in self._field(
-                f"data[{self.key(field)}]", field, field_type, record_type, depth, False, values[field])]
-        lines += ["    else:", "        get = data.get", "        absent = 0"]
+            lines += ["    " + line for line in self._field(
+                f"data[{self.key(field)}]", field, field_type, record_type, 0, False, variables[field])]
+        lines += ["else:", f"    {self.prefix}get = data.get", f"    {self.prefix}absent = 0"]
         for field, field_type in fields.items():
-            lines += ["        " + line for line in self._field(
-                f"get({self.key(field)})", field, field_type, record_type, depth, True, values[field])]
-        return lines + [f"        if len(data) + absent != {len(fields)} and not data.keys() <= "
-                        f"{self.const(frozenset(fields), 'fields')}:", "            raise _Slow",
-                        f"    return then(as_of, assume, {', '.join(values.values())})"]
+            lines += ["    " + line for line in self._field(
+                f"{self.prefix}get({self.key(field)})", field, field_type, record_type, 0, True,
+                variables[field])]
+        return lines + [f"    if len(data) + {self.prefix}absent != {len(fields)} and not data.keys() <= "
+                        f"{self.const(frozenset(fields), 'fields')}:", "        raise _Slow"]
 
     def _field(self, read: str, field: str, field_type: T.Type, record_type: T.RecordType,
                depth: int, counting: bool, var: str | None = None) -> list[str]:
         """`_copied`'s statements for one field: `read` it, check it, write what changes
-        into `out`; or `_fused`'s, given the `var` that is to hold the value."""
+        into `out`; or `fused_checks`'s, given the `var` that is to hold the value."""
         type_, missing = T.strip(field_type), self._missing(field, field_type, depth)
         fused = var is not None
 
@@ -232,7 +229,7 @@ class _Generator:
             return lines + (keep(var) if not self.as_is(type_) else [])
         var = var or self.fresh("v")
         store = keep(var) if not self.as_is(type_) else []
-        absent = keep(missing) + (["absent += 1"] if counting else [])
+        absent = keep(missing) + ([f"{self.prefix}absent += 1"] if counting else [])
         refused = self.refused(var, type_)
         if refused is not None:   # the test first: None is refused by it, then told apart
             return [f"{var} = {read}", f"if {refused}:", f"    if {var} is not None:",
@@ -241,9 +238,10 @@ class _Generator:
         if isinstance(type_, (T.ListType, T.SetType)) and depth + 1 <= FAST_DEPTH:
             # an empty list (the usual optional list) is told first, without the loop
             make, kinds = _COLLECTIONS[type(type_)]
+            kind = " or ".join(f"type({var}) is {k}" for k in kinds)
             return [f"{var} = {read}", f"if {var}:", *("    " + line for line in body + store),
                     f"elif {var} is None:", *("    " + line for line in absent),
-                    f"elif type({var}) in ({kinds}):", *("    " + line for line in keep(f"{make}()")),
+                    f"elif {kind}:", *("    " + line for line in keep(f"{make}()")),
                     "else:", "    raise _Slow"]
         return [f"{var} = {read}", f"if {var} is None:", *("    " + line for line in absent),
                 "else:", *("    " + line for line in body + store)]
@@ -304,9 +302,9 @@ class _Generator:
         if type_ == T.BOOL:
             return f"{var} is not True and {var} is not False"
         if type_ == T.INT:
-            return f"type({var}) is not int or not MIN_INT <= {var} <= MAX_INT"
+            return f"type({var}) is not int or not {-MAX_INT} <= {var} <= {MAX_INT}"
         if type_ == T.TEXT:
-            return f"type({var}) is not str or not {var}.isascii() or len({var}) > MAX_TEXT"
+            return f"type({var}) is not str or not {var}.isascii() or len({var}) > {MAX_TEXT}"
         members = self.members(type_)
         if members is not None:
             # a set of str holds no other type (an unhashable value: TypeError, the general path)
@@ -349,7 +347,9 @@ class _Generator:
 
     def collection(self, var: str, type_, depth: int, at: str) -> list[str]:
         make, kinds = _COLLECTIONS[type(type_)]
-        lines = [f"if type({var}) not in ({kinds}) or len({var}) > MAX_ITEMS:", "    raise _Slow"]
+        # (the limits are literals and the type tests `is`: cheaper than globals and `in`)
+        kind = " and ".join(f"type({var}) is not {k}" for k in kinds)
+        lines = [f"if {kind} or len({var}) > {MAX_ITEMS}:", "    raise _Slow"]
         if T.is_optional(type_.elem):
             return lines + ["raise _Slow"]   # unknown items: the general path
         elem = T.strip(type_.elem)
@@ -372,7 +372,8 @@ class _Generator:
 
 
 # a list field takes a JSON list or a Python tuple; a set field also a Python set
-_COLLECTIONS = {T.ListType: ("tuple", "list, tuple"), T.SetType: ("frozenset", "list, tuple, set, frozenset")}
+_COLLECTIONS = {T.ListType: ("tuple", ("list", "tuple")),
+                T.SetType: ("frozenset", ("list", "tuple", "set", "frozenset"))}
 
 
 def is_wide(record_type: T.RecordType) -> bool:
@@ -392,29 +393,44 @@ def _needs_path(type_: T.Type, seen: frozenset = frozenset()) -> bool:
                for t in type_.fields.values())
 
 
-def compile_validator(record_type: T.RecordType, general, transient: bool = False, then=None):
+def _entry(body: list[str]) -> list[str]:
+    """An entry point's statements in a `try`: any surprise (a wrong value, a KeyError for
+    an unknown field, a TypeError for an unhashable one) means the general path decides."""
+    return ["    try:", *("    " + line for line in body), "    except Exception:", "        return SLOW"]
+
+
+def compile_validator(record_type: T.RecordType, general, transient: bool = False):
     """`check(data, at="") -> dict | SLOW` for records of `record_type`. `general(value,
     type)` converts a value the generated code does not specialise (validate.py's
     general path) and raises on anything wrong. A `transient` validator's value is only
     read while one record is decided (`Policy.evaluate_many`): equal to the other's, but
-    it keeps the record's key order and shares the nested records it does not change.
-
-    Given `then(as_of, assume, *values)` (a compiled program's field decider), a reader
-    that decides: `read(data, as_of, assume) -> then's answer | SLOW`, taking the records
-    the transient validator takes and handing `then` the values of the fields of the value
-    it would give, in the record type's order, with no dict built. None for a wide record
-    type (read through its table of checks into a dict: the transient validator's way)."""
-    if then is not None and is_wide(record_type):
-        return None
-    generator = _Generator(general, transient, then)
+    it keeps the record's key order and shares the nested records it does not change."""
+    generator = _Generator(general, transient)
     top = generator.record_function(record_type, 0)
     source = "".join(generator.functions)
     namespace = generator.namespace
-    namespace["SLOW"] = SLOW
     exec(compile(source, f"<rulelang validator {record_type.name}>", "exec"), namespace)  # noqa: S102
     check = namespace[top]
     check.source = source
     return check
 
 
-__all__ = ["SLOW", "compile_validator", "is_wide"]
+def field_checks(record_type: T.RecordType, general, variables: dict[str, str]):
+    """The transient validator's checks as statements of a function that another generator
+    writes (`Policy.evaluate_many`'s reader: the compiled decision follows them), whose
+    parameter `data` is the record: each field's value checked into `variables[field]`, no
+    dict built; a record they do not take makes the function return SLOW. Returns (the
+    statements, at the function body's level; the globals they read: every name they add
+    starts with `chk_`), or None for a wide record type (read through its table of checks
+    into a dict: the transient validator's way)."""
+    if is_wide(record_type):
+        return None
+    generator = _Generator(general, fused=variables)
+    lines = [line[4:] for line in _entry(["    " + line for line in generator.fused_checks(record_type)])]
+    namespace = generator.namespace
+    exec(compile("".join(generator.functions), f"<rulelang validator {record_type.name}>", "exec"),  # noqa: S102
+         namespace)
+    return lines, namespace
+
+
+__all__ = ["SLOW", "compile_validator", "field_checks", "is_wide"]

@@ -22,7 +22,7 @@ import attrs
 
 from rulelang import countries
 from rulelang.diagnostics import did_you_mean
-from rulelang.records.fastpath import MAX_ITEMS, MAX_TEXT, SLOW, compile_validator
+from rulelang.records.fastpath import MAX_ITEMS, MAX_TEXT, SLOW, compile_validator, field_checks
 from rulelang.records.read import RawRecord, is_text_type, strict_json
 from rulelang.runtime import MAX_INT, Duration, Unknown, make_duration
 from rulelang.semantics import types as T
@@ -171,12 +171,17 @@ _SLOW = SLOW
 _fast_cache: dict[int, tuple] = {}
 
 
-def fast_validator(record_type: T.RecordType, transient: bool = False, then=None):
+def fast_validator(record_type: T.RecordType, transient: bool = False):
     """The fast-path validator of `record_type`, built anew (a Policy keeps its own):
     `check(data, at="") -> value | SLOW`. A `transient` one's value is only for
-    deciding the record at once; given `then`, a reader that decides (see
-    fastpath.compile_validator)."""
-    return compile_validator(record_type, _general_value, transient, then)
+    deciding the record at once (see fastpath.compile_validator)."""
+    return compile_validator(record_type, _general_value, transient)
+
+
+def fused_checks(record_type: T.RecordType, variables: dict[str, str]):
+    """The fast path's checks of a record's fields as statements for a compiled program's
+    reader (fastpath.field_checks), or None for a wide record type."""
+    return field_checks(record_type, _general_value, variables)
 
 
 def _fast_validator(record_type: T.RecordType):
@@ -457,4 +462,4 @@ def _clip(text: str, limit: int = 60) -> str:
 
 # `Duration` is re-exported for code that converts values back to JSON.
 __all__ = ["Duration", "InvalidRecord", "ValidRecord", "date_problem", "example_value",
-           "fast_validator", "record_id", "validate", "validate_dict"]
+           "fast_validator", "fused_checks", "record_id", "validate", "validate_dict"]
