@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import gc
 import importlib
+import os
 from decimal import Decimal
 
 import pytest
@@ -25,6 +26,8 @@ from rulelang.semantics import types as T
 records = importlib.import_module("rulelang.records.validate")  # the module, not the function
 
 FIXTURES = "tests/fixtures"
+# the fast paths' differential tests run 10 times as many examples in the slow profile
+SCALE = 10 if os.environ.get("HYPOTHESIS_PROFILE") == "slow" else 1
 POLICY = rulelang.load("stdlib:all").program
 ALL_TYPES = rulelang.load(f"{FIXTURES}/all_field_types.rules").program
 SIMPLIFIED = rulelang.load("benchmarks/simplified_stca.rules").program
@@ -252,7 +255,7 @@ def _same_or_slow(record, record_type, transient) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(RECORD_TYPES))
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_the_transient_validator_agrees_with_the_validator(name, data):
     record_type = RECORD_TYPES[name]
@@ -304,7 +307,7 @@ def _batch(data, record_type) -> list:
 
 @pytest.mark.parametrize(("name", "fast_path"), [(name, "transient") for name in sorted(POLICIES)]
                          + [("all_types", "reader"), ("simplified", "reader")])
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_evaluate_many_answers_as_it_does_without_its_fast_path(name, fast_path, data):
     """The same Decisions (and warnings), InvalidRecords (code, field, message, position)
@@ -326,7 +329,7 @@ def test_a_wide_record_type_is_decided_the_transient_way():
     assert len(list(policy.evaluate_many([{}]))) == 1 and policy._reader is False
 
 
-@settings(max_examples=200, deadline=None,
+@settings(max_examples=200 * SCALE, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(data=st.data())
 def test_the_reader_that_decides_answers_as_the_general_path_on_generated_programs(data):
