@@ -106,11 +106,13 @@ def text_value(text, t: T.Type, codes):
 
 
 def json_text_ok(text):
-    """`text` is JSON that the reader takes: json_valid, and no lone surrogate escape
-    (the reader's message, not DuckDB's). A CASE: json_type raises on text that is not
-    JSON, and SQL's AND does not promise an order."""
+    """`text` is JSON that the reader takes: json_valid, no lone surrogate escape (the
+    reader's message, not DuckDB's), and no comma before a closing bracket or brace:
+    json_valid takes `[1,]` and `{"a": 1,}`, which Python's json module refuses (a text
+    with such a comma inside a string is left to Python too). A CASE: json_type raises on
+    text that is not JSON, and SQL's AND does not promise an order."""
     return exp.Case(ifs=[exp.If(this=call("json_valid", text), true=exp.Not(
-        this=call("regexp_matches", text, _s(r"\\[uU][dD][89a-fA-F]"))))], default=exp.false())
+        this=call("regexp_matches", text, _s(r"\\[uU][dD][89a-fA-F]|,[ \t\n\r]*[\]}]"))))], default=exp.false())
 
 
 def _only_if(condition, test):
