@@ -93,9 +93,20 @@ def test_json_lines_plain_and_gzipped_go_in_one_statement(policy, tmp_path):
     assert same_as_python(policy, zipped, tmp_path)
 
 
+@pytest.fixture(params=["kept", "read twice"])
+def csv_reading(request, monkeypatch):
+    """DuckDB's reading of a CSV file kept for the proof and the decisions (a file small
+    enough), or read a second time for the proof (any larger file)."""
+    from rulelang.batch import direct
+
+    if request.param == "read twice":
+        monkeypatch.setattr(direct, "_KEEP", 0)
+    return request.param
+
+
 @pytest.mark.parametrize("delimiter, ending, zipped", [(",", "\n", False), (",", "\r\n", False),
                                                        ("\t", "\n", False), (",", "\n", True)])
-def test_csv_and_tsv_go_in_one_statement(policy, records, tmp_path, delimiter, ending, zipped):
+def test_csv_and_tsv_go_in_one_statement(policy, records, tmp_path, csv_reading, delimiter, ending, zipped):
     path = tmp_path / ("cases." + ("tsv" if delimiter == "\t" else "csv") + (".gz" if zipped else ""))
     write_csv(records, _fields(policy, records), path, delimiter, ending, gzip.open if zipped else open)
     assert same_as_python(policy, path, tmp_path)
@@ -165,7 +176,8 @@ ROWS_READ_OTHERWISE = [
 
 
 @pytest.mark.parametrize("change, why", ROWS_READ_OTHERWISE, ids=[why for _, why in ROWS_READ_OTHERWISE])
-def test_a_csv_file_duckdb_might_read_otherwise_goes_the_careful_way(policy, records, tmp_path, change, why):
+def test_a_csv_file_duckdb_might_read_otherwise_goes_the_careful_way(policy, records, tmp_path, csv_reading,
+                                                                     change, why):
     path = tmp_path / "cases.csv"
     write_csv(records, _fields(policy, records), path)
     lines = path.read_text(encoding="utf-8").split("\n")
@@ -221,7 +233,7 @@ agreement noted "an agreement of optional facts only, for the test" {
 
 
 @pytest.mark.parametrize("blank", [",", " , ", "\u3000,\t"])
-def test_a_row_python_skips_as_blank_is_not_decided(tmp_path, blank):
+def test_a_row_python_skips_as_blank_is_not_decided(tmp_path, csv_reading, blank):
     """With every field optional, a row of blank cells would be a record to DuckDB; the
     Python reader skips it."""
     import datetime as _dt

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from sqlglot import exp
 
@@ -98,19 +99,24 @@ def text_value(text, t: T.Type, codes):
     if t == T.TEXT:
         return text, exp.LTE(this=call("length", text), expression=_n(MAX_TEXT))
     if t == T.DATE:
+        # a date DuckDB writes back as the text itself, in ten characters: YYYY-MM-DD with
+        # a year from 1 to 9999 (year 0 and before are written with " (BC)", later ones
+        # with more digits, `infinity` otherwise), what the Python reader takes (measured
+        # over 1M cells: 0.08 s CPU, against 0.15 s for a regular expression and the cast)
         day = exp.TryCast(this=text, to=exp.DataType.build("DATE"))
-        return day, _all(call("regexp_full_match", text, _s(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")),
-                         exp.Not(this=exp.Is(this=day, expression=exp.Null())),
-                         exp.GTE(this=call("year", day), expression=_n(1)))
+        return day, _all(exp.EQ(this=call("strlen", text), expression=_n(10)),
+                         exp.EQ(this=exp.cast(day, "VARCHAR"), expression=text))
     return text, one_of(text, codes if t == T.COUNTRY else t.members)
 
 
 def json_text_ok(text):
-    """`text` is JSON that the reader takes: json_valid, and no lone surrogate escape
-    (the reader's message, not DuckDB's). A CASE: json_type raises on text that is not
-    JSON, and SQL's AND does not promise an order."""
+    """`text` is JSON that the reader takes: json_valid, no lone surrogate escape (the
+    reader's message, not DuckDB's), and no comma before a closing bracket or brace:
+    json_valid takes `[1,]` and `{"a": 1,}`, which Python's json module refuses (a text
+    with such a comma inside a string is left to Python too). A CASE: json_type raises on
+    text that is not JSON, and SQL's AND does not promise an order."""
     return exp.Case(ifs=[exp.If(this=call("json_valid", text), true=exp.Not(
-        this=call("regexp_matches", text, _s(r"\\[uU][dD][89a-fA-F]"))))], default=exp.false())
+        this=call("regexp_matches", text, _s(r"\\[uU][dD][89a-fA-F]|,[ \t\n\r]*[\]}]"))))], default=exp.false())
 
 
 def _only_if(condition, test):
@@ -370,32 +376,50 @@ def _plain_cell(t: T.Type) -> bool:
 
 
 class JsonCell:
-    """A list or record written as JSON in a cell, read in steps. JSON functions parse
-    the text again at every call, so the value is first read in one parse (from_json)
-    to the types it should have; when that value written back as JSON is the text
-    itself (minified), it is exactly what the text says, and is checked as a typed
-    column is. Any other text (1.0 for a whole number, a key left out, an escape) is
-    checked call by call as JSON. (Measured: 1 µs a cell against 20.)"""
+    """A list or record written as JSON in a cell, read in steps.
 
-    STEPS = 3
+    First a regular expression of the type (`json_pattern`): text it matches is JSON
+    written plainly (no escape, no null, every field of a record in its place), every
+    enum member and country code a member, every number in range; it is what from_json
+    reads it to, checked in one pass with no lambda over the items (measured over 1M
+    cells of a list of three-field records: 0.35 s CPU against 1.1 s for the steps
+    below). Other text: JSON functions parse the text again at every call, so the value
+    is first read in one parse (from_json) to the types it should have; when that value
+    written back as JSON is the text itself (minified), it is exactly what the text
+    says, and is checked as a typed column is. Any other text (1.0 for a whole number,
+    a key left out, an escape) is checked call by call as JSON. (Measured: 1 µs a cell
+    against 20.)"""
+
+    STEPS = 4
 
     def __init__(self, name: str, index: int, t: T.Type, json_fields: "JsonFields") -> None:
         self.text, self.t, self.fields = exp.column(name, quoted=True), t, json_fields
-        self.valid, self.typed, self.exact = (exp.column(f"_{kind}{index}") for kind in "vtx")
+        self.plain, self.valid, self.typed, self.exact = (exp.column(f"_{kind}{index}") for kind in "pvtx")
         self.shape = _json_shape(t)
+        pattern = json_pattern(t, json_fields.codes)
+        self.pattern = None if self.shape is None or pattern is None else f"{_JSON_BLANK}{pattern}{_JSON_BLANK}"
 
     def step(self, step: int):
-        """The column this cell adds at `step`: whether it is JSON, its typed value, and
-        whether that value is exactly the text."""
+        """The column this cell adds at `step`: whether it is JSON written plainly (the
+        pattern), whether it is JSON, its typed value, and whether that value is exactly
+        the text."""
         if step == 0:
-            return exp.alias_(json_text_ok(self.text), self.valid.name)
-        if self.shape is None:
-            return exp.alias_(exp.Null(), f"_{'tx'[step - 1]}{self.valid.name[2:]}")
+            if self.pattern is None:
+                return exp.alias_(exp.false(), self.plain.name)
+            # (a list of more than MAX_ITEMS items takes more characters than this)
+            return exp.alias_(_all(exp.LTE(this=call("strlen", self.text), expression=_n(2 * MAX_ITEMS)),
+                                   call("regexp_full_match", self.text, _s(self.pattern))), self.plain.name)
         if step == 1:
+            return exp.alias_(exp.Case(ifs=[exp.If(this=self.plain, true=exp.true())],
+                                       default=json_text_ok(self.text)), self.valid.name)
+        if self.shape is None:
+            return exp.alias_(exp.Null(), f"_{'tx'[step - 2]}{self.valid.name[2:]}")
+        if step == 2:
             return exp.alias_(exp.Case(ifs=[exp.If(this=self.valid, true=call(
                 "from_json", self.text, _s(self.shape[0])))]), self.typed.name)
-        return exp.alias_(_only_if(self.valid, exp.EQ(this=call("json", self.text),
-                                                      expression=call("to_json", self.typed))), self.exact.name)
+        return exp.alias_(exp.Case(ifs=[exp.If(this=self.plain, true=exp.true())], default=_only_if(
+            self.valid, exp.EQ(this=call("json", self.text), expression=call("to_json", self.typed)))),
+            self.exact.name)
 
     def checked(self):
         """(value, ok) of the cell, from the columns of its steps."""
@@ -405,8 +429,76 @@ class JsonCell:
         if self.shape is None:
             return slow_value, slow_ok
         value, ok = _typed_column(self.typed, self.shape[1], self.t, self.fields)
-        return (exp.Case(ifs=[exp.If(this=self.exact, true=value)], default=slow_value),
-                exp.Case(ifs=[exp.If(this=self.exact, true=ok)], default=slow_ok))
+        ifs = [exp.If(this=self.exact, true=value)]
+        oks = [exp.If(this=self.exact, true=ok)]
+        if self.pattern is not None:
+            ifs.insert(0, exp.If(this=self.plain, true=_as_read(self.typed, self.t, value)))
+            oks.insert(0, exp.If(this=self.plain, true=exp.true()))
+        return exp.Case(ifs=ifs, default=slow_value), exp.Case(ifs=oks, default=slow_ok)
+
+
+# what JSON takes for blank between its tokens (Python's json module: the same four)
+_JSON_BLANK = "[ \\t\\n\\r]*"
+_WORD = re.compile(r"[A-Za-z0-9_]+")
+
+
+def json_pattern(t: T.Type, codes, depth: int = 0) -> str | None:
+    """An RE2 pattern matched only by JSON text that is a value of `t` written plainly,
+    which both the Python reader and from_json read as the same value: text without an
+    escape or a control character, members of enums and country codes written as
+    themselves, whole numbers of at most 18 digits, true and false, lists, and records
+    with every field in the record's order and none null. None for a type it does not
+    cover (a date, a decimal, names that are not plain words, deep nesting)."""
+    b = _JSON_BLANK
+    if t == T.TEXT:
+        return '"[^"\\\\\\x00-\\x1f]*"'
+    if t == T.COUNTRY or isinstance(t, T.EnumType):
+        words = sorted(codes if t == T.COUNTRY else t.members)
+        if not all(_WORD.fullmatch(w) for w in words):
+            return None
+        return '"(?:' + "|".join(words) + ')"'
+    if t == T.BOOL:
+        return "(?:true|false)"
+    if t == T.INT:
+        return "-?(?:0|[1-9][0-9]{0,17})"    # below 10^18 (MAX_INT)
+    if isinstance(t, (T.ListType, T.SetType)) and depth < 4:
+        item = json_pattern(T.strip(t.elem), codes, depth + 1)
+        if item is None:
+            return None
+        return f"\\[{b}(?:{item}(?:{b},{b}{item})*{b})?\\]"
+    if isinstance(t, T.RecordType) and depth < 4 and t.fields:
+        parts = []
+        for name, field_type in t.fields.items():
+            value = json_pattern(T.strip(field_type), codes, depth + 1)
+            if value is None or not _WORD.fullmatch(name):
+                return None
+            parts.append(f'"{name}"{b}:{b}{value}')
+        return f"\\{{{b}" + f"{b},{b}".join(parts) + f"{b}\\}}"
+    return None
+
+
+def _as_read(typed, t: T.Type, value):
+    """The value of a cell that matched its json_pattern, from `typed` (from_json's
+    reading of it): that reading itself, but for sets (sorted, without repeats) when
+    `value` (the typed column's full conversion) is not needed."""
+    if not _holds_a_set(t):
+        return typed
+    if isinstance(t, T.SetType) and not _holds_a_set(T.strip(t.elem)):
+        return call("list_sort", call("list_distinct", typed))
+    return value
+
+
+def _holds_a_set(t: T.Type, depth: int = 0) -> bool:
+    t = T.strip(t)
+    if isinstance(t, T.SetType):
+        return True
+    if depth > 8:
+        return False
+    if isinstance(t, T.ListType):
+        return _holds_a_set(t.elem, depth + 1)
+    if isinstance(t, T.RecordType):
+        return any(_holds_a_set(ft, depth + 1) for ft in t.fields.values())
+    return False
 
 
 def _json_shape(t: T.Type, depth: int = 0):
