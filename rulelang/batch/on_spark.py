@@ -129,12 +129,20 @@ class SparkRun(ColumnarRun):
 
         session = self.engine.session
         folder = tempfile.mkdtemp(prefix="rulelang-spark-")
+        # a task per few row groups: Spark's default (one per 4 MB at least) leaves one
+        # core idle on a small file, and gives a progress bar few steps on a large one
+        size = os.path.getsize(self.reader.path)
+        split = max(1 << 20, min(_SPLIT_BYTES, size // (4 * session.sparkContext.defaultParallelism)))
+        previous = session.conf.get("spark.sql.files.maxPartitionBytes")
+        session.conf.set("spark.sql.files.maxPartitionBytes", str(split))
         try:
             try:
                 _with_progress(session, lambda: self.decisions(session).write.mode("overwrite").parquet(
                     os.path.join(folder, "decisions")), lambda done: events.share(done * _SPARK_SHARE))
             except (PySparkException, Py4JError):
                 return False
+            finally:
+                session.conf.set("spark.sql.files.maxPartitionBytes", previous)
             total = max(self.reader.total, 1)
             for rows in _in_order(os.path.join(folder, "decisions")):
                 self._deliver(rows, stats, events)
