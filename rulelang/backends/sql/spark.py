@@ -67,7 +67,22 @@ def spark_session(master: str = "local[*]", app_name: str = "rulelang", **conf):
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
+    _quiet_code_generation(session)
     return session
+
+
+def _quiet_code_generation(session) -> None:
+    """A stage whose generated Java passes 64 KB (the shipped library's query has one)
+    runs without generated code; Spark logs the compiler's failure as an ERROR, with a
+    Java trace, on stderr, among the run's own messages, and goes on. Not logged."""
+    from py4j.protocol import Py4JError
+
+    try:
+        log4j = session._jvm.org.apache.logging.log4j
+        log4j.core.config.Configurator.setLevel(
+            "org.apache.spark.sql.catalyst.expressions.codegen.CodeGenerator", log4j.Level.OFF)
+    except (AttributeError, Py4JError):     # another logging library: its messages stay
+        pass
 
 
 def spark_type(t: T.Type):
