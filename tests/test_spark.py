@@ -499,3 +499,30 @@ def test_a_parquet_file_read_by_spark_is_the_python_engines(spark, tmp_path, mon
         assert done["spark"][2].equals(done["python"][2])
         assert done["python"][0] == 1 and "RL0701" in done["python"][1]     # the file holds bad records
     assert took == [True, True]      # both went through Spark's own reading of the file
+
+
+def test_files_spark_might_read_otherwise_take_the_batch_path(tmp_path):
+    """A column of a type Spark might read otherwise than pyarrow (an unsigned 64-bit
+    integer, a decimal), names that differ only in case, a path Hadoop reads as a
+    pattern: not read by Spark itself (no session is made to say so)."""
+    from decimal import Decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from rulelang.batch import Options, on_spark
+    from rulelang.records import open_records
+    from rulelang.records.write import ParquetWriter
+
+    policy = rulelang.load(FILES)
+    base = {"id": pa.array(["a"]), "claim_date": pa.array([19000], pa.int32()).cast(pa.date32())}
+    files = {"unsigned.parquet": {**base, "i": pa.array([1], pa.uint64())},
+             "decimal.parquet": {**base, "i": pa.array([Decimal(1)], pa.decimal128(5, 0))},
+             "case.parquet": {**base, "ID": pa.array(["b"])},
+             "cases[1].parquet": base}
+    for name, columns in files.items():
+        path = tmp_path / name
+        pq.write_table(pa.table(columns), path)
+        with open_records(str(path), None, policy.program.input_type) as source:
+            sink = ParquetWriter(str(tmp_path / "out.parquet"))
+            assert on_spark.plan(policy, source, sink, Options(engine="spark")) is None, name
