@@ -363,3 +363,166 @@ def test_the_command_line_runs_on_spark(spark, tmp_path):
         tables[engine] = pq.read_table(out)
     assert tables["spark"].equals(tables["python"])
     assert "2024-02-30" in tables["spark"].column("error_message").to_pylist()[-1]
+
+
+# ---- a Parquet file read by Spark itself (batch/on_spark.py) ------------------------------------
+
+FILES = """
+enum Kind { red, green, blue }
+record Item { kind: Kind, tags: set<Kind>?, n: int?, seen: date? }
+record Case {
+  id: text
+  claim_date: date
+  country: country?
+  kinds: set<Kind>?
+  items: list<Item>?
+  i: int?
+  flag: bool?
+  note: text?
+}
+input case: Case as_of claim_date
+agreement read "records as a Parquet file holds them" {
+  returns_to CAN cite "r"
+  timeline { 2000-01-01 in_force cite "t" }
+  applies when {
+    case.kinds == {red, green} cite "a"
+    any it in case.items: it.n > 2 and blue in it.tags cite "b"
+    case.i * case.i > 5 cite "c"
+    case.country != MEX cite "d"
+  }
+  exception flagged when case.flag cite "e"
+}
+agreement second "a second agreement" {
+  returns_to USA
+  timeline { 2020-01-01 in_force cite "t" }
+  applies when { any it in case.items: it.seen + 1 month > case.claim_date cite "f" }
+}
+"""
+
+
+def _day(days: int):
+    """A date32 value from days since 1970 (years past 9999 and before 1 included)."""
+    import pyarrow as pa
+
+    return pa.array([days], pa.int32()).cast(pa.date32())[0]
+
+
+def write_cases(path, count: int, seed: int, extra_item_field: bool = False) -> None:
+    """`count` random records of FILES's input type, written as typed Parquet columns,
+    with the mistakes a Parquet file can hold: values outside an enum or the country
+    codes, null required fields and list items, whole numbers past 10^18, dates past
+    year 9999, text too long, and a column that is no field (and, if asked, a field in
+    the items that Item has not)."""
+    import random
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = random.Random(seed)
+    item_fields = [("kind", pa.string()), ("tags", pa.list_(pa.string())), ("n", pa.int32()),
+                   ("seen", pa.date32())] + ([("colour", pa.string())] if extra_item_field else [])
+    schema = pa.schema([("id", pa.string()), ("claim_date", pa.date32()), ("country", pa.string()),
+                        ("kinds", pa.list_(pa.string())), ("items", pa.list_(pa.struct(item_fields))),
+                        ("i", pa.int64()), ("flag", pa.bool_()), ("note", pa.string()), ("region", pa.string())])
+    kinds = ["red", "green", "blue"]
+
+    def maybe(value, bad=None, p_null=0.2, p_bad=0.03):
+        roll = rng.random()
+        return None if roll < p_null else bad if roll < p_null + p_bad and bad is not None else value
+
+    def item():
+        if rng.random() < 0.02:
+            return None                                              # a null item: an error
+        # (9999-11-30, a month before the end, and the first day of year 1: the Python
+        # engine fails, with a traceback, on a date past 9999 in a list of records, or on
+        # a month added to 9999-12-31 inside `any`)
+        seen = rng.choice([_day(rng.randrange(18000, 20000))] * 20 + [_day(2932865), _day(-719162)])
+        value = {"kind": maybe(rng.choice(kinds), "pink", 0.02), "seen": maybe(seen),
+                 "tags": maybe(rng.choices(kinds, k=rng.randrange(4)), ["blue", None]),
+                 "n": maybe(rng.randrange(-3, 6))}
+        if extra_item_field:
+            value["colour"] = maybe("grey", p_null=0.5)
+        return value
+
+    rows = []
+    for n in range(count):
+        rows.append({
+            "id": maybe(f"c{n}", "x" * 100_001, p_null=0.01, p_bad=0.01),
+            "claim_date": maybe(_day(rng.randrange(17000, 21000)), rng.choice([_day(2932897), _day(-719163)]),
+                                p_null=0.01, p_bad=0.01),
+            "country": maybe(rng.choice(["MEX", "CAN", "GTM"]), rng.choice(["XXX", "mex", ""])),
+            "kinds": maybe(rng.choices(kinds, k=rng.randrange(4)), ["red", "purple"]),
+            "items": maybe([item() for _ in range(rng.randrange(3))]),
+            "i": maybe(rng.choice([0, 2, -3, 10**9, 10**18, -(10**18)]), rng.choice([10**18 + 1, -(2**63)])),
+            "flag": maybe(rng.random() < 0.2),
+            "note": maybe(rng.choice(["é", "a\x1fb", "plain", ""])),
+            "region": "north"})
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path, row_group_size=37)
+
+
+def run_cli(args):
+    from click.testing import CliRunner
+
+    from rulelang.cli import cli
+
+    return CliRunner().invoke(cli, ["run", *args])
+
+
+@pytest.mark.parametrize("extra_item_field", [False, True], ids=["typed", "unknown-item-field"])
+def test_a_parquet_file_read_by_spark_is_the_python_engines(spark, tmp_path, monkeypatch, extra_item_field):
+    """`run --engine spark` from a Parquet file to a Parquet file: Spark reads, checks and
+    decides the file in one job, and the output is the Python engine's, table for table,
+    with the same errors, warnings and notes on stderr (each bad record in its place,
+    suspect records decided by Python), with and without the filters of the options."""
+    import pyarrow.parquet as pq
+
+    from rulelang.batch import on_spark
+
+    policy_file = tmp_path / "files.rules"
+    policy_file.write_text(FILES)
+    cases = tmp_path / "cases.parquet"
+    write_cases(cases, 160, seed=7 + extra_item_field, extra_item_field=extra_item_field)
+    took: list = []
+    original = on_spark.SparkRun.run
+    monkeypatch.setattr(on_spark.SparkRun, "run", lambda self, *a: took.append(original(self, *a)) or took[-1])
+    for options in ([], ["--agreement", "second", "--outcome", "applies,not_applicable", "--as-of", "2030-01-01",
+                         "--assume", "in_force", "--hide-not-in-force"]):
+        done = {}
+        for engine in ("python", "spark"):
+            out = tmp_path / f"{engine}.parquet"
+            done[engine] = run_cli([str(policy_file), str(cases), "--engine", engine, "--spark-master", "local[2]",
+                                    "--out", str(out), *options])
+            assert done[engine].exception is None or isinstance(done[engine].exception, SystemExit), \
+                done[engine].output
+            done[engine] = (done[engine].exit_code, done[engine].output, pq.read_table(out))
+        assert done["spark"][:2] == done["python"][:2]
+        assert done["spark"][2].equals(done["python"][2])
+        assert done["python"][0] == 1 and "RL0701" in done["python"][1]     # the file holds bad records
+    assert took == [True, True]      # both went through Spark's own reading of the file
+
+
+def test_files_spark_might_read_otherwise_take_the_batch_path(tmp_path):
+    """A column of a type Spark might read otherwise than pyarrow (an unsigned 64-bit
+    integer, a decimal), names that differ only in case, a path Hadoop reads as a
+    pattern: not read by Spark itself (no session is made to say so)."""
+    from decimal import Decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from rulelang.batch import Options, on_spark
+    from rulelang.records import open_records
+    from rulelang.records.write import ParquetWriter
+
+    policy = rulelang.load(FILES)
+    base = {"id": pa.array(["a"]), "claim_date": pa.array([19000], pa.int32()).cast(pa.date32())}
+    files = {"unsigned.parquet": {**base, "i": pa.array([1], pa.uint64())},
+             "decimal.parquet": {**base, "i": pa.array([Decimal(1)], pa.decimal128(5, 0))},
+             "case.parquet": {**base, "ID": pa.array(["b"])},
+             "cases[1].parquet": base}
+    for name, columns in files.items():
+        path = tmp_path / name
+        pq.write_table(pa.table(columns), path)
+        with open_records(str(path), None, policy.program.input_type) as source:
+            sink = ParquetWriter(str(tmp_path / "out.parquet"))
+            assert on_spark.plan(policy, source, sink, Options(engine="spark")) is None, name

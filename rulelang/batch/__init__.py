@@ -101,12 +101,11 @@ def run(policy: Policy, source: RecordSource, sink, options: Options = Options()
     """Decide every record of `source` and hand each to `sink`, in input order. On the
     columnar engine records are read and validated one at a time, as always, and
     decided in batches (traces come from the interpreter, record by record)."""
-    from rulelang.batch import columnar
+    from rulelang.batch import columnar, on_spark
 
     stats = RunStats()
-    whole = columnar.plan(policy, source, sink, options)
-    if whole is not None:
-        whole.run(stats, events)
+    whole = columnar.plan(policy, source, sink, options) or on_spark.plan(policy, source, sink, options)
+    if whole is not None and whole.run(stats, events) is not False:
         sink.close()
         return stats
     batch: list = []
