@@ -28,16 +28,19 @@ MAX_TEXT, MAX_ITEMS = 100_000, 10_000        # as records/ (checked equal by tes
 MAX_LINE = 10_000_000
 
 
-def _s(text: str):
+def string(text: str):
     return exp.Literal.string(text)
 
 
-def _n(number: int):
+def number(number: int):
     return exp.Literal.number(number)
 
 
-def _all(*tests):
+def all_of(*tests):
+    """Every one of the tests (None ones left out; none at all: true), in parentheses."""
     tests = [t for t in tests if t is not None]
+    if not tests:
+        return exp.true()
     result = tests[0]
     for t in tests[1:]:
         result = exp.And(this=exp.Paren(this=result), expression=exp.Paren(this=t))
@@ -72,7 +75,7 @@ def declare_enums(connection, record_type: T.RecordType) -> None:
         "SELECT type_name FROM duckdb_types() WHERE starts_with(type_name, '_rulelang_enum_')").fetchall()}
     for name, words in wanted.items():
         if name not in have:
-            members = ", ".join(_s(w).sql("duckdb") for w in words)
+            members = ", ".join(string(w).sql("duckdb") for w in words)
             connection.execute(f"CREATE TYPE {name} AS ENUM ({members})")
 
 
@@ -97,14 +100,14 @@ def is_text_type(t: T.Type) -> bool:
 def text_value(text, t: T.Type, codes):
     """(typed SQL, ok SQL) for `text`, a present value of a text type (is_text_type)."""
     if t == T.TEXT:
-        return text, exp.LTE(this=call("length", text), expression=_n(MAX_TEXT))
+        return text, exp.LTE(this=call("length", text), expression=number(MAX_TEXT))
     if t == T.DATE:
         # a date DuckDB writes back as the text itself, in ten characters: YYYY-MM-DD with
         # a year from 1 to 9999 (year 0 and before are written with " (BC)", later ones
         # with more digits, `infinity` otherwise), what the Python reader takes (measured
         # over 1M cells: 0.08 s CPU, against 0.15 s for a regular expression and the cast)
         day = exp.TryCast(this=text, to=exp.DataType.build("DATE"))
-        return day, _all(exp.EQ(this=call("strlen", text), expression=_n(10)),
+        return day, all_of(exp.EQ(this=call("strlen", text), expression=number(10)),
                          exp.EQ(this=exp.cast(day, "VARCHAR"), expression=text))
     return text, one_of(text, codes if t == T.COUNTRY else t.members)
 
@@ -116,7 +119,7 @@ def json_text_ok(text):
     with such a comma inside a string is left to Python too). A CASE: json_type raises on
     text that is not JSON, and SQL's AND does not promise an order."""
     return exp.Case(ifs=[exp.If(this=call("json_valid", text), true=exp.Not(
-        this=call("regexp_matches", text, _s(r"\\[uU][dD][89a-fA-F]|,[ \t\n\r]*[\]}]"))))], default=exp.false())
+        this=call("regexp_matches", text, string(r"\\[uU][dD][89a-fA-F]|,[ \t\n\r]*[\]}]"))))], default=exp.false())
 
 
 def _only_if(condition, test):
@@ -130,7 +133,7 @@ def _json_type(j):
 
 
 def _is(j, *kinds):
-    return exp.In(this=_json_type(j), expressions=[_s(k) for k in kinds])
+    return exp.In(this=_json_type(j), expressions=[string(k) for k in kinds])
 
 
 class JsonFields:
@@ -143,18 +146,18 @@ class JsonFields:
     def value(self, j, t: T.Type, depth: int = 0):
         """(typed SQL, ok SQL) for a present, non-null JSON value `j` of type `t`."""
         t = T.strip(t)
-        text = call("json_extract_string", j, _s("$"))
+        text = call("json_extract_string", j, string("$"))
         if t == T.BOOL:
             return exp.TryCast(this=j, to=exp.DataType.build("BOOLEAN")), _is(j, "BOOLEAN")
         if t == T.INT:
-            number = exp.TryCast(this=j, to=exp.DataType.build("BIGINT"))
-            return number, _all(_is(j, "BIGINT", "UBIGINT"), exp.Not(this=exp.Is(this=number, expression=exp.Null())),
-                                exp.LTE(this=call("abs", number), expression=_n(MAX_INT)))
+            whole = exp.TryCast(this=j, to=exp.DataType.build("BIGINT"))
+            return whole, all_of(_is(j, "BIGINT", "UBIGINT"), exp.Not(this=exp.Is(this=whole, expression=exp.Null())),
+                                exp.LTE(this=call("abs", whole), expression=number(MAX_INT)))
         if is_text_type(t):
             value, ok = text_value(text, t, self.codes)
-            return value, _all(_is(j, "VARCHAR"), ok)
+            return value, all_of(_is(j, "VARCHAR"), ok)
         if isinstance(t, (T.ListType, T.SetType)) and depth < 4:
-            items = call("json_extract", j, _s("$[*]"))
+            items = call("json_extract", j, string("$[*]"))
             value, ok = self.value(exp.column("_it"), t.elem, depth + 1)
             lam = exp.Lambda(this=value, expressions=[exp.to_identifier("_it")])
             lam_ok = exp.Lambda(this=exp.Coalesce(this=ok, expressions=[exp.false()]),
@@ -162,8 +165,8 @@ class JsonFields:
             converted = call("list_transform", items, lam)
             if isinstance(t, T.SetType):
                 converted = call("list_sort", call("list_distinct", converted))
-            return converted, _all(_is(j, "ARRAY"),
-                                   exp.LTE(this=call("json_array_length", j), expression=_n(MAX_ITEMS)),
+            return converted, all_of(_is(j, "ARRAY"),
+                                   exp.LTE(this=call("json_array_length", j), expression=number(MAX_ITEMS)),
                                    call("coalesce", call("list_bool_and", call("list_transform", items, lam_ok)),
                                         exp.true()))
         if isinstance(t, T.RecordType) and depth < 4:
@@ -174,16 +177,16 @@ class JsonFields:
         """(struct, ok) for a JSON object `j` holding a record of `record`: its fields are
         extracted in one parse, bound to a name by a one-item list_transform."""
         names = list(record.fields)
-        paths = exp.Array(expressions=[_s(f'$."{name}"') for name in names])
+        paths = exp.Array(expressions=[string(f'$."{name}"') for name in names])
         bound = f"_l{depth}"
         struct, ok = self.fields(exp.column(bound), call("json_keys", j), record, depth)
         pair = call("struct_pack", exp.PropertyEQ(this=exp.to_identifier("v"), expression=struct),
                     exp.PropertyEQ(this=exp.to_identifier("ok"), expression=ok))
         one = exp.Bracket(this=call("list_transform", exp.Array(expressions=[call("json_extract", j, paths)]),
                                     exp.Lambda(this=pair, expressions=[exp.to_identifier(bound)])),
-                          expressions=[_n(0)])   # sqlglot counts from 0 and writes DuckDB's 1
+                          expressions=[number(0)])   # sqlglot counts from 0 and writes DuckDB's 1
         return exp.Dot(this=one, expression=exp.to_identifier("v")), \
-            _all(_is(j, "OBJECT"), exp.Dot(this=one, expression=exp.to_identifier("ok")))
+            all_of(_is(j, "OBJECT"), exp.Dot(this=one, expression=exp.to_identifier("ok")))
 
     def fields(self, extracted, keys, record: T.RecordType, depth: int):
         """(struct, ok) from `extracted`, the list of a record's fields as JSON values (in
@@ -191,11 +194,11 @@ class JsonFields:
         names = list(record.fields)
         values, oks = {}, [
             # no key the record does not have (the reader warns of those), none twice
-            call("list_has_all", exp.Array(expressions=[_s(n) for n in names]), keys),
+            call("list_has_all", exp.Array(expressions=[string(n) for n in names]), keys),
             exp.EQ(this=call("len", keys), expression=call("len", call("list_distinct", keys)))]
         for index, name in enumerate(names):      # (sqlglot indexes from 0)
             field_type = record.fields[name]
-            raw = exp.Bracket(this=extracted, expressions=[_n(index)])
+            raw = exp.Bracket(this=extracted, expressions=[number(index)])
             present = exp.Paren(this=exp.Not(this=exp.Paren(this=exp.Or(
                 this=exp.Is(this=raw, expression=exp.Null()), expression=_is(raw, "NULL")))))
             value, ok = self.value(raw, field_type, depth + 1)
@@ -204,22 +207,22 @@ class JsonFields:
                 oks.append(exp.Paren(this=exp.Or(this=exp.Paren(this=exp.Not(this=present)),
                                                  expression=exp.Paren(this=ok))))
             else:
-                oks.append(_all(present, ok))
+                oks.append(all_of(present, ok))
         struct = call("struct_pack", *[exp.PropertyEQ(this=exp.to_identifier(n), expression=v)
                                        for n, v in values.items()])
-        return struct, _all(*oks)
+        return struct, all_of(*oks)
 
 
 def jsonl_source(path: str, gzipped: bool = False) -> exp.Expression:
     """Every line of a JSON Lines file, as text (`_raw`)."""
     reader = exp.Anonymous(this="read_csv", expressions=[
-        _s(path),
+        string(path),
         exp.PropertyEQ(this=exp.to_identifier("columns"),
-                       expression=exp.Struct(expressions=[exp.PropertyEQ(this=_s("_raw"), expression=_s("VARCHAR"))])),
+                       expression=exp.Struct(expressions=[exp.PropertyEQ(this=string("_raw"), expression=string("VARCHAR"))])),
         *[exp.PropertyEQ(this=exp.to_identifier(k), expression=v) for k, v in (
-            ("header", exp.false()), ("delim", _s("\x01")), ("quote", _s("")), ("escape", _s("")),
-            ("new_line", _s("\\n")), ("strict_mode", exp.false()), ("auto_detect", exp.false()),
-            ("max_line_size", _n(MAX_LINE + 2)), ("compression", _s("gzip" if gzipped else "auto")))]])
+            ("header", exp.false()), ("delim", string("\x01")), ("quote", string("")), ("escape", string("")),
+            ("new_line", string("\\n")), ("strict_mode", exp.false()), ("auto_detect", exp.false()),
+            ("max_line_size", number(MAX_LINE + 2)), ("compression", string("gzip" if gzipped else "auto")))]])
     return reader
 
 
@@ -230,7 +233,7 @@ def validated_jsonl(path: str, record_type: T.RecordType) -> str:
     lines = exp.select(exp.alias_(exp.column("ordinality"), "_row"), raw).from_(
         f"{jsonl_source(path).sql('duckdb')} WITH ORDINALITY").where(
         exp.Not(this=exp.Paren(this=exp.Or(this=exp.Is(this=raw, expression=exp.Null()),
-                                           expression=exp.EQ(this=call("trim", raw), expression=_s(""))))))
+                                           expression=exp.EQ(this=call("trim", raw), expression=string(""))))))
     return validated_lines(lines, record_type).sql("duckdb")
 
 
@@ -248,26 +251,26 @@ def validated_lines(lines: exp.Expression, record_type: T.RecordType) -> exp.Sel
     raw, valid, typed, exact = (exp.column(name) for name in ("_raw", "_valid", "_t", "_x"))
     # json_type raises on text that is not JSON, and SQL's AND does not promise an order:
     # the CASE does
-    relation = exp.select(exp.column("_row"), raw, exp.alias_(_all(json_text_ok(raw), exp.Case(
+    relation = exp.select(exp.column("_row"), raw, exp.alias_(all_of(json_text_ok(raw), exp.Case(
         ifs=[exp.If(this=call("json_valid", raw), true=_is(raw, "OBJECT"))], default=exp.false())), "_valid")
     ).from_(lines.subquery("_lines"))
     shape = _json_shape(record_type)
     if shape is not None:       # each step in a projection of its own (see validated_cells)
         relation = exp.select(exp.Star(), exp.alias_(exp.Case(ifs=[exp.If(this=valid, true=call(
-            "from_json", raw, _s(shape[0])))]), "_t")).from_(relation.subquery("_typed"))
+            "from_json", raw, string(shape[0])))]), "_t")).from_(relation.subquery("_typed"))
         relation = exp.select(exp.Star(), exp.alias_(_only_if(valid, exp.EQ(
             this=call("json", raw), expression=_written_back(typed, record_type))), "_x")).from_(
             relation.subquery("_exact"))
     else:
         relation = exp.select(exp.Star(), exp.alias_(exp.false(), "_x")).from_(relation.subquery("_exact"))
-    slow = _all(valid, exp.Not(this=exact))
-    paths = exp.Array(expressions=[_s(f'$."{name}"') for name in record_type.fields])
+    slow = all_of(valid, exp.Not(this=exact))
+    paths = exp.Array(expressions=[string(f'$."{name}"') for name in record_type.fields])
     relation = exp.select(exp.Star(),
                           exp.alias_(exp.Case(ifs=[exp.If(this=slow, true=call("json_extract", raw, paths))]), "_l"),
                           exp.alias_(exp.Case(ifs=[exp.If(this=slow, true=call("json_keys", raw))]), "_k")
                           ).from_(relation.subquery("_p"))
     struct, ok = fields.fields(exp.column("_l"), exp.column("_k"), record_type, 0)
-    ok = _all(valid, ok)
+    ok = all_of(valid, ok)
     if shape is not None:
         fast_struct, fast_ok = _typed_column(typed, shape[1], record_type, fields)
         struct = exp.Case(ifs=[exp.If(this=exact, true=fast_struct)], default=struct)
@@ -287,11 +290,11 @@ def _written_back(typed, record_type: T.RecordType):
     pairs = [exp.Case(ifs=[exp.If(
         this=exp.Not(this=exp.Is(this=exp.Dot(this=typed, expression=exp.to_identifier(name, quoted=True)),
                                  expression=exp.Null())),
-        true=exp.DPipe(this=_s(json.dumps(name) + ":"), expression=call(
+        true=exp.DPipe(this=string(json.dumps(name) + ":"), expression=call(
             "to_json", exp.Dot(this=typed, expression=exp.to_identifier(name, quoted=True)))))])
         for name in record_type.fields]
-    return exp.DPipe(this=exp.DPipe(this=_s("{"), expression=call("concat_ws", _s(","), *pairs)),
-                     expression=_s("}"))
+    return exp.DPipe(this=exp.DPipe(this=string("{"), expression=call("concat_ws", string(","), *pairs)),
+                     expression=string("}"))
 
 
 def validated_columns(table: str, columns: dict, record_type: T.RecordType) -> exp.Select | None:
@@ -334,35 +337,35 @@ def validated_cells(table: str, columns: list[str], record_type: T.RecordType) -
         cell = exp.column(name, quoted=True)
         if is_text_type(t):
             return text_value(cell, t, json_fields.codes)
-        trimmed = call("trim", cell, _s(blanks))
+        trimmed = call("trim", cell, string(blanks))
         if t == T.BOOL:
             # `true` and `false` as written first: trimming and lowering every cell cost
             # more than the rest of a boolean's check (0.55 s CPU over 1M cells)
             word = call("lower", trimmed)
-            plain = exp.In(this=cell, expressions=[_s("true"), _s("false")])
-            return (exp.Case(ifs=[exp.If(this=plain, true=exp.EQ(this=cell, expression=_s("true")))],
-                             default=exp.EQ(this=word, expression=_s("true"))),
+            plain = exp.In(this=cell, expressions=[string("true"), string("false")])
+            return (exp.Case(ifs=[exp.If(this=plain, true=exp.EQ(this=cell, expression=string("true")))],
+                             default=exp.EQ(this=word, expression=string("true"))),
                     exp.Case(ifs=[exp.If(this=plain, true=exp.true())],
-                             default=exp.In(this=word, expressions=[_s("true"), _s("false")])))
+                             default=exp.In(this=word, expressions=[string("true"), string("false")])))
         if t == T.INT:
-            number = exp.TryCast(this=trimmed, to=exp.DataType.build("BIGINT"))
-            ok = _all(call("regexp_full_match", trimmed, _s("-?[0-9]{1,19}")),
-                      exp.Not(this=exp.Is(this=number, expression=exp.Null())),
-                      exp.LTE(this=call("abs", number), expression=_n(MAX_INT)))
+            whole = exp.TryCast(this=trimmed, to=exp.DataType.build("BIGINT"))
+            ok = all_of(call("regexp_full_match", trimmed, string("-?[0-9]{1,19}")),
+                      exp.Not(this=exp.Is(this=whole, expression=exp.Null())),
+                      exp.LTE(this=call("abs", whole), expression=number(MAX_INT)))
             # a number written as DuckDB writes it back (no sign, blank, zero or point more)
             # first: the cast alone takes `1.0`, `0x10` and `1_000`, the regular expression
             # that rules them out cost six times as much
             cast = exp.TryCast(this=cell, to=exp.DataType.build("BIGINT"))
             plain = exp.EQ(this=exp.cast(cast, "VARCHAR"), expression=cell)
-            return (exp.Case(ifs=[exp.If(this=plain, true=cast)], default=number),
-                    exp.Case(ifs=[exp.If(this=plain, true=exp.LTE(this=call("abs", cast), expression=_n(MAX_INT)))],
+            return (exp.Case(ifs=[exp.If(this=plain, true=cast)], default=whole),
+                    exp.Case(ifs=[exp.If(this=plain, true=exp.LTE(this=call("abs", cast), expression=number(MAX_INT)))],
                              default=ok))
         return parsed[name].checked()
 
     # each step of a JSON cell's reading in a projection of its own, computed once:
     # DuckDB would compute an expression again wherever a later one repeats it
     relation = exp.select(exp.column("_row"), *[
-        exp.alias_(call("nullif", exp.column(c, quoted=True), _s("")), c, quoted=True) for c in columns
+        exp.alias_(call("nullif", exp.column(c, quoted=True), string("")), c, quoted=True) for c in columns
     ]).from_(table)
     for step in range(JsonCell.STEPS):
         relation = exp.select(exp.Star(), *[cell.step(step) for cell in parsed.values()]).from_(
@@ -407,8 +410,8 @@ class JsonCell:
             if self.pattern is None:
                 return exp.alias_(exp.false(), self.plain.name)
             # (a list of more than MAX_ITEMS items takes more characters than this)
-            return exp.alias_(_all(exp.LTE(this=call("strlen", self.text), expression=_n(2 * MAX_ITEMS)),
-                                   call("regexp_full_match", self.text, _s(self.pattern))), self.plain.name)
+            return exp.alias_(all_of(exp.LTE(this=call("strlen", self.text), expression=number(2 * MAX_ITEMS)),
+                                   call("regexp_full_match", self.text, string(self.pattern))), self.plain.name)
         if step == 1:
             return exp.alias_(exp.Case(ifs=[exp.If(this=self.plain, true=exp.true())],
                                        default=json_text_ok(self.text)), self.valid.name)
@@ -416,7 +419,7 @@ class JsonCell:
             return exp.alias_(exp.Null(), f"_{'tx'[step - 2]}{self.valid.name[2:]}")
         if step == 2:
             return exp.alias_(exp.Case(ifs=[exp.If(this=self.valid, true=call(
-                "from_json", self.text, _s(self.shape[0])))]), self.typed.name)
+                "from_json", self.text, string(self.shape[0])))]), self.typed.name)
         return exp.alias_(exp.Case(ifs=[exp.If(this=self.plain, true=exp.true())], default=_only_if(
             self.valid, exp.EQ(this=call("json", self.text), expression=call("to_json", self.typed)))),
             self.exact.name)
@@ -425,7 +428,7 @@ class JsonCell:
         """(value, ok) of the cell, from the columns of its steps."""
         j = exp.Case(ifs=[exp.If(this=self.valid, true=exp.cast(self.text, "JSON"))])
         slow_value, slow_ok = self.fields.value(j, self.t)
-        slow_ok = _all(self.valid, slow_ok)
+        slow_ok = all_of(self.valid, slow_ok)
         if self.shape is None:
             return slow_value, slow_ok
         value, ok = _typed_column(self.typed, self.shape[1], self.t, self.fields)
@@ -541,8 +544,8 @@ def _validated(table, columns, record_type: T.RecordType, typed) -> exp.Select |
         present = exp.Not(this=exp.Is(this=exp.column(name, quoted=True), expression=exp.Null()))
         values.append(exp.alias_(exp.Case(ifs=[exp.If(this=present, true=value)]), name, quoted=True))
         oks.append(exp.Paren(this=exp.Or(this=exp.Not(this=present), expression=exp.Paren(this=ok)))
-                   if T.is_optional(field_type) else _all(present, ok))
-    ok = exp.Coalesce(this=_all(*oks), expressions=[exp.false()])
+                   if T.is_optional(field_type) else all_of(present, ok))
+    ok = exp.Coalesce(this=all_of(*oks), expressions=[exp.false()])
     return exp.select(exp.column("_row"), exp.alias_(ok, "_ok"), *values).from_(table)
 
 
@@ -553,13 +556,13 @@ def _typed_column(column, arrow, t: T.Type, json_fields: "JsonFields", depth: in
     if is_text_type(t) and (pa.types.is_string(arrow) or pa.types.is_large_string(arrow)):
         return text_value(column, t, json_fields.codes)
     if t == T.DATE and pa.types.is_date(arrow):
-        return column, exp.Between(this=call("year", column), low=_n(1), high=_n(9999))
+        return column, exp.Between(this=call("year", column), low=number(1), high=number(9999))
     if t == T.BOOL and pa.types.is_boolean(arrow):
         return column, exp.true()
     if t == T.INT and pa.types.is_integer(arrow):
         # (TRY_CAST: an unsigned 64-bit value past BIGINT is computed, then refused by ok)
         return exp.TryCast(this=column, to=exp.DataType.build("BIGINT")), exp.LTE(
-            this=call("abs", exp.cast(column, "HUGEINT")), expression=_n(MAX_INT))
+            this=call("abs", exp.cast(column, "HUGEINT")), expression=number(MAX_INT))
     if isinstance(t, (T.ListType, T.SetType)) and pa.types.is_list(arrow) and depth < 4:
         item = exp.column(f"_i{depth}")
         value, ok = _typed_column(item, arrow.value_type, T.strip(t.elem), json_fields, depth + 1)
@@ -567,9 +570,9 @@ def _typed_column(column, arrow, t: T.Type, json_fields: "JsonFields", depth: in
         items = call("list_transform", column, exp.Lambda(this=value, expressions=[item.this]))
         if isinstance(t, T.SetType):
             items = call("list_sort", call("list_distinct", items))
-        each = exp.Lambda(this=exp.Coalesce(this=_all(present, ok), expressions=[exp.false()]),
+        each = exp.Lambda(this=exp.Coalesce(this=all_of(present, ok), expressions=[exp.false()]),
                           expressions=[item.this])
-        return items, _all(exp.LTE(this=call("len", column), expression=_n(MAX_ITEMS)),
+        return items, all_of(exp.LTE(this=call("len", column), expression=number(MAX_ITEMS)),
                            exp.Coalesce(this=call("list_bool_and", call("list_transform", column, each)),
                                         expressions=[exp.true()]))
     if isinstance(t, T.RecordType) and pa.types.is_struct(arrow) and depth < 4:
@@ -589,8 +592,8 @@ def _typed_column(column, arrow, t: T.Type, json_fields: "JsonFields", depth: in
             values.append(exp.PropertyEQ(this=exp.to_identifier(name),
                                          expression=exp.Case(ifs=[exp.If(this=present, true=value)])))
             oks.append(exp.Paren(this=exp.Or(this=exp.Not(this=present), expression=exp.Paren(this=ok)))
-                       if T.is_optional(field_type) else _all(present, ok))
-        return call("struct_pack", *values), _all(*oks) if oks else exp.true()
+                       if T.is_optional(field_type) else all_of(present, ok))
+        return call("struct_pack", *values), all_of(*oks) if oks else exp.true()
     # anything else as the JSON the Python reader would see (a float, a decimal, a
     # timestamp, text for a date: refused by the JSON checks, so left to Python)
     return json_fields.value(call("to_json", column), t)

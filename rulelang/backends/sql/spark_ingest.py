@@ -21,30 +21,12 @@ from sqlglot import exp
 
 from rulelang import countries
 from rulelang.backends.sql.dialects import call
-from rulelang.backends.sql.ingest import MAX_ITEMS, MAX_TEXT, is_text_type
+from rulelang.backends.sql.ingest import MAX_ITEMS, MAX_TEXT, all_of, is_text_type, number, string
 from rulelang.runtime import MAX_INT
 from rulelang.semantics import types as T
 
 DIALECT = "sparksql"    # backends/sql/dialects.py's SparkSQL, as the compiled query is written
 _DEPTH = 4              # lists and records nested deeper are left to Python (as ingest.py)
-
-
-def _n(number: int):
-    return exp.Literal.number(number)
-
-
-def _s(text: str):
-    return exp.Literal.string(text)
-
-
-def _all(*tests):
-    tests = [t for t in tests if t is not None]
-    if not tests:
-        return exp.true()
-    result = exp.Paren(this=tests[0])
-    for t in tests[1:]:
-        result = exp.And(this=result, expression=exp.Paren(this=t))
-    return exp.Paren(this=result)
 
 
 def _present(e):
@@ -102,8 +84,8 @@ def checked_columns(columns: dict, record_type: T.RecordType) -> tuple[list, exp
         value, ok = checker.value(column, columns[name], T.strip(field_type))
         present = _present(column)
         values.append((name, exp.Case(ifs=[exp.If(this=present, true=value)])))
-        oks.append(_optional(present, ok) if T.is_optional(field_type) else _all(present, ok))
-    return values, exp.Coalesce(this=_all(*oks), expressions=[exp.false()])
+        oks.append(_optional(present, ok) if T.is_optional(field_type) else all_of(present, ok))
+    return values, exp.Coalesce(this=all_of(*oks), expressions=[exp.false()])
 
 
 class _Checker:
@@ -117,21 +99,21 @@ class _Checker:
         if is_text_type(t) and pa.types.is_string(arrow):
             return self.text(column, t)
         if t == T.DATE and pa.types.is_date32(arrow):
-            return column, exp.Between(this=call("year", column), low=_n(1), high=_n(9999))
+            return column, exp.Between(this=call("year", column), low=number(1), high=number(9999))
         if t == T.BOOL and pa.types.is_boolean(arrow):
             return column, exp.true()
         if t == T.INT and pa.types.is_integer(arrow) and not pa.types.is_uint64(arrow):
             # (BETWEEN, not abs(): abs of the smallest BIGINT overflows, and ANSI mode raises)
-            return exp.cast(column, "BIGINT"), exp.Between(this=column, low=_n(-MAX_INT), high=_n(MAX_INT))
+            return exp.cast(column, "BIGINT"), exp.Between(this=column, low=number(-MAX_INT), high=number(MAX_INT))
         if isinstance(t, (T.ListType, T.SetType)) and pa.types.is_list(arrow) and depth < _DEPTH:
             item = exp.column(f"_i{depth}")
             value, ok = self.value(item, arrow.value_type, T.strip(t.elem), depth + 1)
             items = call("transform", column, exp.Lambda(this=value, expressions=[item.this]))
             if isinstance(t, T.SetType):
                 items = call("array_sort", call("array_distinct", items))
-            each = exp.Lambda(this=exp.Coalesce(this=_all(_present(item), ok), expressions=[exp.false()]),
+            each = exp.Lambda(this=exp.Coalesce(this=all_of(_present(item), ok), expressions=[exp.false()]),
                               expressions=[item.this])
-            return items, _all(exp.LTE(this=call("size", column), expression=_n(MAX_ITEMS)),
+            return items, all_of(exp.LTE(this=call("size", column), expression=number(MAX_ITEMS)),
                                exp.Coalesce(this=call("forall", column, each), expressions=[exp.true()]))
         if isinstance(t, T.RecordType) and pa.types.is_struct(arrow) and depth < _DEPTH:
             return self.record(column, arrow, t, depth)
@@ -139,13 +121,13 @@ class _Checker:
 
     def text(self, column, t: T.Type):
         if t == T.TEXT:
-            return column, exp.LTE(this=call("char_length", column), expression=_n(MAX_TEXT))
+            return column, exp.LTE(this=call("char_length", column), expression=number(MAX_TEXT))
         if t == T.DATE:
             day = exp.TryCast(this=column, to=exp.DataType.build("DATE"))
-            return day, _all(exp.RegexpLike(this=column, expression=_s(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\z")),
-                             _present(day), exp.Between(this=call("year", day), low=_n(1), high=_n(9999)))
+            return day, all_of(exp.RegexpLike(this=column, expression=string(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\z")),
+                             _present(day), exp.Between(this=call("year", day), low=number(1), high=number(9999)))
         words = self.codes if t == T.COUNTRY else sorted(t.members)
-        return column, exp.In(this=column, expressions=[_s(w) for w in words])
+        return column, exp.In(this=column, expressions=[string(w) for w in words])
 
     def record(self, column, arrow, t: T.RecordType, depth: int):
         """A struct with every field of `t`, in its order (NULL where the file has none)."""
@@ -162,6 +144,6 @@ class _Checker:
             sub = exp.Dot(this=column, expression=exp.to_identifier(name, quoted=True))
             value, ok = self.value(sub, present_fields[name], T.strip(field_type), depth + 1)
             values.append((name, exp.Case(ifs=[exp.If(this=_present(sub), true=value)])))
-            oks.append(_optional(_present(sub), ok) if T.is_optional(field_type) else _all(_present(sub), ok))
-        struct = call("named_struct", *[part for name, value in values for part in (_s(name), value)])
-        return struct, _all(*oks)
+            oks.append(_optional(_present(sub), ok) if T.is_optional(field_type) else all_of(_present(sub), ok))
+        struct = call("named_struct", *[part for name, value in values for part in (string(name), value)])
+        return struct, all_of(*oks)
