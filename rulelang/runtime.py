@@ -112,10 +112,43 @@ class EvaluationError(Exception):
         return Diagnostic(self.code, Severity.ERROR, self.message, self.span, labels, self.help)
 
 
-def add_duration(date: _dt.date, duration: Duration, sign: int = 1) -> _dt.date:
+def add_duration(date: _dt.date, duration: Duration, sign: int = 1, span=None) -> _dt.date:
+    """`date` moved by `duration` (back by it when `sign` is -1): the months first, then
+    the days. A result outside years 1..9999 is an error of the record (RL0602); a
+    month step that leaves them and days that bring the date back are not (as in SQL)."""
     from dateutil.relativedelta import relativedelta
 
-    return date + relativedelta(months=sign * duration.months, days=sign * duration.days)
+    months, days = sign * duration.months, sign * duration.days
+    try:
+        return date + relativedelta(months=months, days=days)
+    except (OverflowError, ValueError):    # past Python's dates, perhaps only on the way
+        pass
+    year, month = divmod(date.year * 12 + date.month - 1 + months, 12)
+    day = min(date.day, _days_in_month(year, month + 1))
+    ordinal = _ordinal(year, month + 1, day) + days
+    if 1 <= ordinal <= _LAST_ORDINAL:
+        return _dt.date.fromordinal(ordinal)
+    raise EvaluationError("RL0602", f"{date} {'-' if sign < 0 else '+'} {duration} is "
+                          f"{'before year 1' if ordinal < 1 else 'past year 9999'}", span,
+                          help="dates run from 0001-01-01 to 9999-12-31")
+
+
+_LAST_ORDINAL = _dt.date.max.toordinal()
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    return 29 if month == 2 and _is_leap(year) else (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[month - 1]
+
+
+def _ordinal(year: int, month: int, day: int) -> int:
+    """`date(year, month, day).toordinal()` for any year of the proleptic Gregorian calendar."""
+    y = year - 1
+    before_month = sum(_days_in_month(year, m) for m in range(1, month))
+    return y * 365 + y // 4 - y // 100 + y // 400 + before_month + day
 
 
 def compare_durations(a: Duration, b: Duration, span=None) -> int:

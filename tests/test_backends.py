@@ -223,3 +223,49 @@ def test_the_deepest_expression_the_checker_accepts_compiles_and_agrees():
         interpreted, fast = decide_both(policy.program, compiled, record)
         assert fast == interpreted
         assert decide_fieldwise(policy.program, decider, record) == interpreted
+
+
+EDGES = """
+record Item { seen: date, n: int? }
+record Case { id: text, claim_date: date, day: date?, n: int?, wait: duration?, items: list<Item>? }
+input case: Case as_of claim_date
+""" + "".join(f"""
+agreement a{number} "a date moved" {{
+  returns_to USA
+  timeline {{ 2000-01-01 in_force cite "t" }}
+  applies when {{ {condition} cite "a" }}
+}}""" for number, condition in enumerate([
+    "case.day + 1 month > 2000-01-01", "1 year + case.day > 2000-01-01",
+    "case.day - (case.n ?? 0) * 1 week < 3000-01-01", "case.day + (case.wait ?? 0 days) > 2000-01-01",
+    "any it in case.items: it.seen + 1 month > 2000-01-01",
+    "all it in case.items: it.seen - (it.n ?? 0) * 1 day < 3000-01-01",
+    "(count it in case.items: 1 year + it.seen > 2000-01-01) > 0"]))
+
+
+def _failure(decide):
+    try:
+        return [d.to_json(trace=False) for d in decide()]
+    except EvaluationError as error:
+        return (error.code, error.message, error.span.location(), error.span.text)
+
+
+@pytest.mark.parametrize("record", [
+    {"day": "9999-12-31"}, {"day": "9999-12-01"}, {"day": "0001-01-01", "n": 1}, {"day": "2024-01-01", "n": -10**18},
+    {"day": "9999-12-15", "wait": "1 month"}, {"day": "9999-11-30", "wait": "1 month"},
+    {"items": [{"seen": "9999-12-31"}, {"seen": "2024-01-01"}]},
+    {"items": [{"seen": "2024-01-01"}, {"seen": "0001-01-01", "n": 1}]},
+    {"items": [{"seen": "1999-01-01"}, {"seen": "9999-01-01"}]},
+    {"items": [{"seen": "2024-01-01", "n": -10**18}]},
+])
+def test_a_date_moved_past_the_calendar_fails_alike_in_every_backend(record):
+    """Each compiled form of `date ± duration` fails as the interpreter does: the same
+    code, message and span, at the top and inside `any`, `all` and `count`."""
+    policy = rulelang.load(EDGES)
+    program = policy.program
+    value = validate_dict({"id": "e", "claim_date": "2024-05-01", **record}, program.input_type).value
+    expected = _failure(lambda: [Evaluation(program, value, value["claim_date"]).decision(a)
+                                 for a in program.agreements])
+    assert isinstance(expected, tuple) or record.get("day") == "9999-11-30"
+    assert _failure(lambda: compile_program(program).decide(value, None, None)) == expected
+    decider = compile_field_decider(program)
+    assert _failure(lambda: decider(None, None, *(value[f] for f in program.input_type.fields))) == expected

@@ -252,6 +252,46 @@ def test_a_parquet_column_of_text_for_a_list_is_left_to_the_python_reader(policy
     assert columnar.plan(policy, source, sink, batch.Options(engine="duckdb")) is None
 
 
+def test_a_parquet_date_past_9999_in_a_list_of_records_is_the_same_error_either_way(small_batches, tmp_path):
+    """A date past year 9999 (Parquet holds them; Python does not), inside a list of
+    records or at the top: the row goes to the Python reader, which makes it an error of
+    its record naming the field, as the Python engine does."""
+    import datetime as _dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    policy = rulelang.load("""
+record Relative { name: text, since: date }
+record Case { id: text, claim_date: date, seen: date?, relatives: list<Relative>? }
+input case: Case as_of claim_date
+agreement far "dates read from Parquet" {
+  returns_to USA
+  timeline { 2000-01-01 in_force cite "t" }
+  applies when { any r in case.relatives: r.since > 2000-01-01 cite "a" }
+}
+""")
+    far = (_dt.date(9999, 12, 31) - _dt.date(1970, 1, 1)).days + 1
+    count = 40
+    since = [19000 + n if n % 7 != 3 else far for n in range(count)]
+    seen = [19000 if n % 11 != 5 else far for n in range(count)]
+
+    def dates(days):
+        return pa.array(days, pa.int32()).cast(pa.date32())
+
+    relatives = pa.ListArray.from_arrays(pa.array(range(count + 1), pa.int32()), pa.StructArray.from_arrays(
+        [pa.array(["r"] * count), dates(since)], names=["name", "since"]))
+    path = tmp_path / "far.parquet"
+    pq.write_table(pa.table({"id": [f"c{n}" for n in range(count)], "claim_date": dates([19800] * count),
+                             "seen": dates(seen), "relatives": relatives}), path)
+    records_seen, invalid, _ = same_runs(policy, path, tmp_path)
+    assert (records_seen, invalid) == (count, len({n for n in range(count) if n % 7 == 3 or n % 11 == 5}))
+    output, _ = run(policy, path, "jsonl", "python", tmp_path)
+    errors = [json.loads(line)["error"] for line in output.splitlines() if '"error"' in line]
+    assert {e["field"] for e in errors} == {"relatives[0].since", "seen"}
+    assert all(e["message"] == 'expected a date as YYYY-MM-DD, got "10000-01-01"' for e in errors)
+
+
 def test_a_gzip_stream_that_breaks_off_ends_the_same_way(policy, small_batches, tmp_path):
     """The records before the break, then one error "after line N", as the Python reader."""
     import gzip

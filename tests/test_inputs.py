@@ -271,3 +271,59 @@ def test_text_that_begins_like_parquet_is_read_as_its_name_says(tmp_path):
         assert source.kind == "jsonl" and not source.notes
         records = list(source)
     assert [r.position for r in records] == ["line 1", "line 2"] and records[1].data == {"id": "a"}
+
+
+FAR_RULES = """
+record Relative { name: text, since: date }
+record Case { id: text, claim_date: date, seen: date?, relatives: list<Relative>? }
+input case: Case as_of claim_date
+agreement far "dates read from Parquet" {
+  returns_to USA
+  timeline { 2000-01-01 in_force cite "t" }
+  applies when { any r in case.relatives: r.since > 2000-01-01 cite "a" }
+}
+"""
+
+
+def _far_parquet(path: Path, kind) -> None:
+    """Three rows: one readable, one with a relative's `since` past year 9999, one with
+    `seen` past it; dates or timestamps of `kind` (Arrow's type)."""
+    import datetime as _dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    day = (_dt.date(2024, 1, 2) - _dt.date(1970, 1, 1)).days
+    far = (_dt.date(9999, 12, 31) - _dt.date(1970, 1, 1)).days + 1
+    per_day = 1 if pa.types.is_date(kind) else 86_400
+
+    def column(days):
+        return pa.array([d * per_day for d in days], pa.int64()).cast(
+            pa.int32() if kind == pa.date32() else pa.int64()).cast(kind)
+
+    relatives = pa.ListArray.from_arrays(pa.array([0, 1, 2, 3], pa.int32()), pa.StructArray.from_arrays(
+        [pa.array(["a", "b", "c"]), column([day, far, day])], names=["name", "since"]))
+    pq.write_table(pa.table({"id": ["r1", "r2", "r3"], "claim_date": ["2024-05-01"] * 3,
+                             "seen": column([day, day, far]), "relatives": relatives}), path)
+
+
+@pytest.mark.parametrize("kind", ["date32", "timestamp"])
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_a_parquet_date_past_9999_in_a_list_of_records_is_an_error_of_its_record(tmp_path, kind, engine):
+    """Python's dates end at year 9999: a later one in Parquet, at the top or inside a
+    list of records, is an error of its record naming the field, and the rest is decided."""
+    import pyarrow as pa
+
+    rules, path = tmp_path / "far.rules", tmp_path / "far.parquet"
+    rules.write_text(FAR_RULES, encoding="utf-8")
+    _far_parquet(path, pa.date32() if kind == "date32" else pa.timestamp("s"))
+    result = invoke("run", str(rules), str(path), "--format", "jsonl", "--engine", engine)
+    assert result.exit_code == 1, result.stderr
+    first, second, third = rows(result.stdout)
+    assert first["outcome"] == "applies"     # a timestamp at midnight is its day
+    shown = "10000-01-01" if kind == "date32" else "10000-01-01 00:00:00"
+    assert second["error"]["field"] == "relatives[0].since"
+    assert third["error"]["field"] == "seen"
+    for row in (second, third):
+        assert row["error"]["code"] == "RL0701" and f'got "{shown}' in row["error"]["message"]
+    assert "Traceback" not in result.stderr

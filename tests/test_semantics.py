@@ -488,6 +488,47 @@ def test_comparing_days_with_months_at_run_time_is_an_error_not_a_guess():
     assert not isinstance(info.value, rulelang.ConflictError)
 
 
+@pytest.mark.parametrize("expr,day,message", [
+    ("case.d1 + 1 day", "9999-12-31", "9999-12-31 + 1 day is past year 9999"),
+    ("case.d1 + 1 week", "9999-12-25", "9999-12-25 + 7 days is past year 9999"),
+    ("case.d1 + 1 month", "9999-12-31", "9999-12-31 + 1 month is past year 9999"),
+    ("case.d1 + 1 year", "9999-01-01", "9999-01-01 + 1 year is past year 9999"),
+    ("1 month + case.d1", "9999-12-31", "9999-12-31 + 1 month is past year 9999"),
+    ("case.d1 - 1 day", "0001-01-01", "0001-01-01 - 1 day is before year 1"),
+    ("case.d1 - 2 weeks", "0001-01-13", "0001-01-13 - 14 days is before year 1"),
+    ("case.d1 - 1 month", "0001-01-31", "0001-01-31 - 1 month is before year 1"),
+    ("case.d1 - 1 year", "0001-12-31", "0001-12-31 - 1 year is before year 1"),
+    ("case.d1 + (case.n ?? 0) * 1 month", "2024-01-01",
+     "2024-01-01 + 1000000000000000000 months is past year 9999"),
+    ("case.d1 - (case.n ?? 0) * 1 day", "2024-01-01",
+     "2024-01-01 - 1000000000000000000 days is before year 1"),
+])
+@pytest.mark.parametrize("where", ["{}", "any r in case.rels: {}", "all r in case.rels: {}",
+                                   "(count r in case.rels: {}) > 0"])
+def test_a_date_moved_outside_years_1_to_9999_is_an_error_of_the_record(expr, day, message, where):
+    # the interpreter and the compiled program alike (decide), at the top and inside a quantifier
+    cond = where.format(f"{expr} > 2000-01-01")
+    with pytest.raises(rulelang.RuleEvaluationError) as info:
+        decide(cond, d1=day, n=10**18, rels=[{"kind": "port"}])
+    [diagnostic] = info.value.diagnostics
+    assert not isinstance(info.value, rulelang.ConflictError)
+    assert (diagnostic.code, diagnostic.message) == ("RL0602", message)
+    assert diagnostic.span.text in "+-"
+
+
+def test_a_date_moved_back_into_years_1_to_9999_is_no_error():
+    # months first, then days: only where the date ends must be a date (as in SQL)
+    assert_tests_pass("""
+test "the ends of the calendar" {
+  given case = { id: "x", claim_date: 9999-12-15, d1: 0001-01-15 }
+  expect case.claim_date + (1 month - 30 days) == 9999-12-16
+  expect case.d1 - (1 month - 30 days) == 0001-01-14
+  expect case.claim_date + 16 days == 9999-12-31
+  expect case.d1 - 14 days == 0001-01-01
+}
+""")
+
+
 def test_years_and_months_compare():
     assert value("case.wait < 1 year", wait="11 months") is True
     assert value("case.wait < 1 year", wait="12 months") is False

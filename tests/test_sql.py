@@ -378,3 +378,45 @@ def test_generated_records_read_in_duckdb_agree_with_the_python_reader(tmp_path_
             record = {**record, change[0]: change[1]}
         lines.append(json.dumps(record, allow_nan=True).encode())
     _ingest_agrees(policy, lines, tmp_path_factory.mktemp("ingest"))
+
+
+CALENDAR_ENDS = """
+record Item { seen: date, n: int? }
+record Case { id: text, claim_date: date, day: date?, n: int?, m: int?, k: int?, items: list<Item>? }
+input case: Case as_of claim_date
+rule later: date? = case.day + (1 month - 30 days) cite "r"
+rule earlier: date? = case.day - (1 month - 30 days) cite "r"
+agreement top "a date moved at the top" {
+  returns_to USA
+  timeline { 2000-01-01 in_force cite "t" }
+  applies when {
+    later > 0001-01-01 cite "a"
+    earlier < 9999-12-31 cite "b"
+    case.day - (case.n ?? 0) * 1 week < 9999-12-31 cite "c"
+    case.day + ((case.m ?? 0) * 1 month + (case.k ?? 0) * 1 day) < 3800-01-01 cite "d"
+  }
+}
+agreement nested "a date moved inside a quantifier" {
+  returns_to USA
+  timeline { 2000-01-01 in_force cite "t" }
+  applies when { any it in case.items: it.seen + 1 month > (it.seen - (it.n ?? 0) * 1 year) cite "a" }
+}
+"""
+
+
+@pytest.mark.parametrize("record", [
+    {"day": "9999-12-15"}, {"day": "9999-12-31"}, {"day": "0001-01-15"}, {"day": "0001-01-01"},
+    {"day": "2024-01-01", "n": 10**6}, {"day": "2024-01-01", "n": -(10**18)}, {"day": "2024-01-01", "n": -1},
+    {"day": "2024-01-01", "m": 156_000, "k": -4_100_000},    # months and days past what SQL takes
+    {"day": "2024-01-01", "m": -400_000, "k": 12_174_000}, {"day": "2024-01-01", "m": 10**18, "k": -(10**18)},
+    {"items": [{"seen": "9999-11-30"}, {"seen": "9999-12-31"}]},
+    {"items": [{"seen": "9999-12-31"}, {"seen": "2024-01-01"}]},
+    {"items": [{"seen": "2024-01-01", "n": 2024}]}, {"items": [{"seen": "2024-01-01", "n": 2023}]},
+])
+def test_dates_moved_to_and_past_the_ends_of_the_calendar_are_decided_as_the_interpreter_does(record):
+    """A date moved past years 1..9999 is the interpreter's RL0602 (the row is suspect in SQL,
+    decided in Python), at the top or inside a quantifier; one whose month step leaves them
+    and whose days bring it back (9999-12-15 + (1 month - 30 days), or by more months and
+    days than SQL's INTs take) is a date in both."""
+    policy = rulelang.load(CALENDAR_ENDS)
+    check_batch(policy, engine_for(policy), [{"id": "c", "claim_date": "2024-05-01", **record}], None, None)

@@ -594,7 +594,9 @@ def parquet_row(batch, index: int, row_no: int) -> RawRecord:
 
 def _as_json(pa, batch):
     """The batch with dates and decimals as text, as JSON would give them (cast in
-    Arrow, column by column; nested ones value by value)."""
+    Arrow, column by column; nested ones value by value, but their dates in Arrow
+    too: Python's dates end at year 9999, and a later one must reach the validator
+    as text, to be an error of its record and not of the whole batch)."""
     arrays = []
     changed = False
     for column, field in zip(batch.columns, batch.schema):
@@ -602,23 +604,67 @@ def _as_json(pa, batch):
         if pa.types.is_date(kind) or pa.types.is_decimal(kind):
             column, changed = column.cast(pa.string()), True
         elif pa.types.is_timestamp(kind) or _nested_with(pa, kind):
-            column, changed = pa.array([_plain(v) for v in column.to_pylist()]), True
+            dated = _dates_as_text(pa, kind)
+            if dated != kind:
+                column, changed = column.cast(dated), True
+            if pa.types.is_timestamp(dated) or _nested_with(pa, dated):
+                column, changed = pa.array([_plain(v) for v in _python_values(pa, column)]), True
         arrays.append(column)
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names) if changed else batch
 
 
 def _nested_with(pa, kind) -> bool:
     """A list or struct type holding a date, timestamp or decimal somewhere."""
-    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+    if _is_list(pa, kind):
         return _special(pa, kind.value_type)
     if pa.types.is_struct(kind):
         return any(_special(pa, kind.field(i).type) for i in range(kind.num_fields))
     return False
 
 
+def _is_list(pa, kind) -> bool:
+    return pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind)
+
+
 def _special(pa, kind) -> bool:
     return (pa.types.is_date(kind) or pa.types.is_decimal(kind) or pa.types.is_timestamp(kind)
             or _nested_with(pa, kind))
+
+
+def _dates_as_text(pa, kind):
+    """`kind` with text wherever it holds a date (for a cast in Arrow)."""
+    if pa.types.is_date(kind):
+        return pa.string()
+    if _is_list(pa, kind):
+        item = kind.value_field.with_type(_dates_as_text(pa, kind.value_type))
+        if pa.types.is_fixed_size_list(kind):
+            return pa.list_(item, kind.list_size)
+        return pa.large_list(item) if pa.types.is_large_list(kind) else pa.list_(item)
+    if pa.types.is_struct(kind):
+        return pa.struct([kind.field(i).with_type(_dates_as_text(pa, kind.field(i).type))
+                          for i in range(kind.num_fields)])
+    return kind
+
+
+def _python_values(pa, column) -> list:
+    """The column's values in Python; a timestamp Python cannot hold (past year 9999)
+    becomes Arrow's text for it, which the validator then rejects for its record."""
+    try:
+        return column.to_pylist()
+    except (OverflowError, ValueError):
+        return [_python_value(pa, scalar) for scalar in column]
+
+
+def _python_value(pa, scalar):
+    try:
+        return scalar.as_py()
+    except (OverflowError, ValueError):
+        kind = scalar.type
+        if pa.types.is_struct(kind):
+            return {kind.field(i).name: _python_value(pa, scalar[i]) for i in range(kind.num_fields)}
+        if _is_list(pa, kind):
+            return [_python_value(pa, item) for item in scalar.values]
+        return scalar.cast(pa.string()).as_py()
 
 
 def _plain(value):

@@ -1017,8 +1017,12 @@ def _date_shift(sign: int, date_first: bool = True):
             months, days = exp.Neg(this=_p(months)), exp.Neg(this=_p(days))
         shifted = c.d.add_days(c.d.add_months(date, months), days)
         year = c.d.year(shifted)
+        # past years 1..9999, or moved by a count the dialect clamps (the interpreter
+        # takes the months first, then the days: only where the date ends must be a date)
         out_of_range = _or(_op(exp.GT, year, exp.Literal.number(9999)),
-                           _op(exp.LT, year, exp.Literal.number(1)))
+                           _op(exp.LT, year, exp.Literal.number(1)),
+                           _op(exp.GT, exp.Abs(this=months), exp.Literal.number(c.d.MAX_MONTHS)),
+                           _op(exp.GT, exp.Abs(this=days), exp.Literal.number(c.d.MAX_DAYS)))
         return shifted, out_of_range
     return compile
 

@@ -93,11 +93,28 @@ class Dialect:
         """The value, or NULL where computing it overflows."""
         return call("try", expression)
 
+    # a date moved by more months or days than these cannot be in years 1..9999 whatever
+    # it was, or may be brought back into them only by a count past the other one: the
+    # count is clamped, so that it fits the INT the functions take (DuckDB's `to_days`
+    # fails the whole query on a BIGINT past it), and the compiler marks the row suspect
+    MAX_MONTHS = 360_000
+    MAX_DAYS = 4_000_000
+
     def add_months(self, date, months):
-        return exp.cast(exp.Add(this=date, expression=call("to_months", months)), "DATE")
+        return exp.cast(exp.Add(this=date, expression=call("to_months", self._clamped_int(months, self.MAX_MONTHS))),
+                        "DATE")
 
     def add_days(self, date, days):
-        return exp.cast(exp.Add(this=date, expression=call("to_days", days)), "DATE")
+        return exp.cast(exp.Add(this=date, expression=call("to_days", self._clamped_int(days, self.MAX_DAYS))),
+                        "DATE")
+
+    def _clamped_int(self, count, limit: int):
+        """`count` as an INT within -limit..limit; NULL stays NULL (Spark's LEAST and
+        GREATEST skip NULLs, so they cannot clamp)."""
+        bound = exp.Literal.number(limit)
+        return exp.cast(exp.Case(ifs=[exp.If(this=exp.GT(this=count, expression=bound), true=bound),
+                                      exp.If(this=exp.LT(this=count, expression=exp.Neg(this=bound)),
+                                             true=exp.Neg(this=bound))], default=count), "INT")
 
     def days_between(self, a, b):
         return exp.Sub(this=a, expression=b)
@@ -181,8 +198,8 @@ class SparkDialect(Dialect):
     - `concat` and `flatten` are NULL if any list is; DuckDB skips NULL lists.
     - `size(NULL)` is -1 with ANSI mode off: `array_size` is NULL.
     - `date_add` and `add_months` take an INT, and Spark's dates reach far past year
-      9999: the count is clamped, so a shift past 9999 stays past it (the compiler then
-      marks the row suspect) and no cast or addition can overflow (ANSI mode raises).
+      9999: the count is clamped (as for DuckDB), so no cast or addition can overflow
+      (ANSI mode raises), and the compiler marks a row whose count was clamped suspect.
 
     Month arithmetic needs no adjustment: since Spark 3.0 `add_months` clips to the
     end of a shorter month and otherwise keeps the day (28 Feb + 1 month = 28 Mar,
@@ -195,12 +212,6 @@ class SparkDialect(Dialect):
     index_base = 0
     decimal_type = "DECIMAL(38, 18)"
     UNESTABLISHED = "STRUCT<exception: STRING, facts: ARRAY<STRING>>"
-
-    # a date moved by more than these cannot be in years 1..9999, whatever it was;
-    # the months first: a shift of 360,000 months (30,000 years) cannot be brought back
-    # into range by the days after it (4,000,000 days: 10,951 years)
-    MAX_MONTHS = 360_000
-    MAX_DAYS = 4_000_000
 
     def transform(self, items, params, body):
         return call("transform", items, self.lam(params, body))
@@ -255,14 +266,6 @@ class SparkDialect(Dialect):
             if isinstance(expression, kind):
                 return call(name, expression.this, expression.expression)
         return expression
-
-    def _clamped_int(self, count, limit: int):
-        """`count` as an INT within -limit..limit; NULL stays NULL (Spark's LEAST and
-        GREATEST skip NULLs, so they cannot clamp)."""
-        bound = exp.Literal.number(limit)
-        return exp.cast(exp.Case(ifs=[exp.If(this=exp.GT(this=count, expression=bound), true=bound),
-                                      exp.If(this=exp.LT(this=count, expression=exp.Neg(this=bound)),
-                                             true=exp.Neg(this=bound))], default=count), "INT")
 
     def add_months(self, date, months):
         return call("add_months", date, self._clamped_int(months, self.MAX_MONTHS))
