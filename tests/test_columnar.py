@@ -261,16 +261,7 @@ def test_a_parquet_date_past_9999_in_a_list_of_records_is_the_same_error_either_
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    policy = rulelang.load("""
-record Relative { name: text, since: date }
-record Case { id: text, claim_date: date, seen: date?, relatives: list<Relative>? }
-input case: Case as_of claim_date
-agreement far "dates read from Parquet" {
-  returns_to USA
-  timeline { 2000-01-01 in_force cite "t" }
-  applies when { any r in case.relatives: r.since > 2000-01-01 cite "a" }
-}
-""")
+    policy = rulelang.load("tests/fixtures/far_dates.rules")
     far = (_dt.date(9999, 12, 31) - _dt.date(1970, 1, 1)).days + 1
     count = 40
     since = [19000 + n if n % 7 != 3 else far for n in range(count)]

@@ -273,16 +273,7 @@ def test_text_that_begins_like_parquet_is_read_as_its_name_says(tmp_path):
     assert [r.position for r in records] == ["line 1", "line 2"] and records[1].data == {"id": "a"}
 
 
-FAR_RULES = """
-record Relative { name: text, since: date }
-record Case { id: text, claim_date: date, seen: date?, relatives: list<Relative>? }
-input case: Case as_of claim_date
-agreement far "dates read from Parquet" {
-  returns_to USA
-  timeline { 2000-01-01 in_force cite "t" }
-  applies when { any r in case.relatives: r.since > 2000-01-01 cite "a" }
-}
-"""
+FAR_RULES = "tests/fixtures/far_dates.rules"   # (dates past 9999 read from Parquet)
 
 
 def _far_parquet(path: Path, kind) -> None:
@@ -314,8 +305,7 @@ def test_a_parquet_date_past_9999_in_a_list_of_records_is_an_error_of_its_record
     list of records, is an error of its record naming the field, and the rest is decided."""
     import pyarrow as pa
 
-    rules, path = tmp_path / "far.rules", tmp_path / "far.parquet"
-    rules.write_text(FAR_RULES, encoding="utf-8")
+    rules, path = FAR_RULES, tmp_path / "far.parquet"
     _far_parquet(path, pa.date32() if kind == "date32" else pa.timestamp("s"))
     result = invoke("run", str(rules), str(path), "--format", "jsonl", "--engine", engine)
     assert result.exit_code == 1, result.stderr
