@@ -276,7 +276,7 @@ class Policy:
             return None
         return _built_or_warned(
             lambda: compile_field_decider(self.program, Decisions,
-                                          checks=lambda variables: fused_checks(record_type, variables)),
+                                          checks=lambda variables, known: fused_checks(record_type, variables, known)),
             "evaluate_many validates and decides in two steps")
 
     def _transient(self):

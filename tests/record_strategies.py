@@ -66,4 +66,20 @@ def record_of(record_type: T.RecordType, depth: int = 0, absent: float = 0.25) -
     return st.fixed_dictionaries(required, optional=optional)
 
 
-__all__ = ["record_of", "value_of", "Decimal"]
+def complete_record_of(record_type: T.RecordType) -> st.SearchStrategy:
+    """A JSON object valid for `record_type` with every field given a value, in the
+    records of its lists too (a record the compiled reader decides by its reading with
+    every field known)."""
+    return st.fixed_dictionaries({n: _complete_value_of(t) for n, t in record_type.fields.items()})
+
+
+def _complete_value_of(type_: T.Type) -> st.SearchStrategy:
+    type_ = T.strip(type_)
+    if isinstance(type_, T.RecordType):
+        return complete_record_of(type_)
+    if isinstance(type_, (T.ListType, T.SetType)) and isinstance(T.strip(type_.elem), T.RecordType):
+        return st.lists(complete_record_of(T.strip(type_.elem)), max_size=3)
+    return value_of(type_)
+
+
+__all__ = ["complete_record_of", "record_of", "value_of", "Decimal"]

@@ -198,3 +198,47 @@ def test_the_dependency_graph_is_kept():
     function, = core.functions
     assert core.deps[function] == [rule]
     assert core.deps[core.agreements[0]] == [function]
+
+
+# ---- an agreement read on a record whose every field is known (core/known.py) ----------
+
+KNOWN_FIELDS = """
+record Item { ok: bool? }
+record Case { id: text, claim_date: date, age: int?, items: list<Item>?, note: text? }
+input case: Case as_of claim_date
+rule later: bool? = true from 2030-01-01 cite "x"
+agreement a "a" {
+  returns_to USA
+  timeline { 2000-01-01 in_force cite "t" }
+  applies when {
+    (let years = case.age in years >= 18) cite "s.1"
+    case.note ?? "none" != "x" cite "s.2"
+  }
+  exception minor when any i in case.items: i.ok cite "e.1"
+  exception dated when later cite "e.2"
+}
+"""
+
+
+def test_with_fields_known_no_field_of_the_record_is_unknown_and_the_rest_is_kept():
+    from rulelang.core.known import with_fields_known
+
+    agreement = rulelang.load(KNOWN_FIELDS).program.agreements[0]
+    known = with_fields_known(agreement)
+    old_let, new_let = agreement.scope[0].expr, known.scope[0].expr
+    assert old_let.nullable and old_let.var.nullable
+    assert not new_let.nullable and not new_let.var.nullable
+    assert new_let.body.args[0].var is new_let.var            # the `let` and its uses: one variable
+    assert isinstance(known.scope[1].expr.args[0], ir.GetField)   # `known ?? x` is the value
+    minor, dated = known.exceptions
+    assert minor.cond.nullable and minor.cond.collection.nullable is False   # an item's field may be unknown
+    assert dated.cond.nullable and dated.cond is agreement.exceptions[1].cond  # a rule: as it was
+    assert known.all_exceptions == known.exceptions
+    assert (agreement.scope[0].expr.nullable, agreement.exceptions[0].cond.nullable) == (True, True)
+
+
+def test_with_fields_known_leaves_an_agreement_that_reads_no_optional_field_as_it_is():
+    from rulelang.core.known import with_fields_known
+
+    agreement = rulelang.load(program("", "any i in case.items: i.ok")).program.agreements[0]
+    assert with_fields_known(agreement) is agreement

@@ -17,10 +17,11 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from record_strategies import record_of, value_of
+from record_strategies import complete_record_of, record_of, value_of
 
 import rulelang
 from rulelang.records import RawRecord, validate, validate_dict
+from rulelang.runtime import EvaluationError
 from rulelang.semantics import types as T
 
 records = importlib.import_module("rulelang.records.validate")  # the module, not the function
@@ -59,7 +60,7 @@ def _places(value) -> list:
 def broken_records(draw, record_type: T.RecordType):
     """A valid record, then up to three mutations anywhere in it (inside lists and
     nested records too): a junk value, a key dropped, an unknown key, a float for an int."""
-    record = draw(record_of(record_type))
+    record = draw(st.one_of(record_of(record_type), complete_record_of(record_type)))
     for _ in range(draw(st.integers(0, 3))):
         places = _places(record)
         if not places:
@@ -301,6 +302,7 @@ def _general_only(policy) -> None:
 
 def _batch(data, record_type) -> list:
     batch = data.draw(st.lists(st.one_of(broken_records(record_type), JUNK), max_size=6))
+    batch += data.draw(st.lists(complete_record_of(record_type), max_size=2))
     return batch + data.draw(st.lists(record_of(record_type).map(lambda r: as_python(r, record_type)),
                                       max_size=2))
 
@@ -322,6 +324,32 @@ def test_evaluate_many_answers_as_it_does_without_its_fast_path(name, fast_path,
     strict = data.draw(st.booleans())
     assert _results(fast, batch, strict=strict) == _results(general, batch, strict=strict)
     assert bool(fast._reader) is (fast_path == "reader")
+
+
+@settings(max_examples=200 * SCALE, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(data=st.data())
+def test_the_reader_takes_every_record_the_transient_validator_takes(data):
+    """A record the reader refuses is decided in two steps: the right answer, slowly. So
+    the reader's checks must take what the transient validator takes (generated programs,
+    their record types read as narrow ones; valid, complete and broken records)."""
+    from program_strategies import programs
+    from rulelang.records import fastpath
+
+    policy = rulelang.load(data.draw(programs(), label="program"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fastpath, "WIDE", 64)
+        reader = policy._fused_reader()
+        transient = _transient(policy.program.input_type)
+    if reader is None:   # an agreement reads another's decision
+        return
+    for record in data.draw(st.lists(st.one_of(record_of(policy.program.input_type),
+                                               broken_records(policy.program.input_type)), max_size=4)):
+        try:
+            refused = reader(record, None, None) is records._SLOW
+        except EvaluationError:   # decided, and failed at run time
+            refused = False
+        assert refused is (transient(record) is records._SLOW), (record, reader.source)
 
 
 def test_a_wide_record_type_is_decided_the_transient_way():

@@ -30,6 +30,7 @@ import attrs
 from rulelang import runtime as R
 from rulelang.core import ir
 from rulelang.core.decide import decide, decision_value
+from rulelang.core.known import with_fields_known
 from rulelang.decision import Decision, Unestablished
 from rulelang.semantics import types as T
 
@@ -467,12 +468,14 @@ class _Compiler:
         calls = ", ".join(f"{self.ids[a]}(r, d, assume, {memo}, cid)" for a in program.agreements)
         self.add(1, f"return [{calls}]")
 
-    def emit_decide_fields(self, checks: list[str] | None = None) -> None:
+    def emit_decide_fields(self, checks: list[str] | None = None, known: ir.Agreement | None = None) -> None:
         """`decide_fields(as_of, assume, *values)`: `decide_all` for a record given as the
         values of its fields, in declaration order, into a `Result` list; or, given the
         `checks` that fill those variables from a record `data`, `decide_record(data,
         as_of, assume)`. A single agreement is decided in its body (a call with every
-        field saved); several are called, after `emit_pending` has emitted them."""
+        field saved); several are called, after `emit_pending` has emitted them. Given
+        `known`, the single agreement as read on a record with every field known
+        (core/known.py), the checks set `KNOWN` and such a record is decided by it."""
         program, params = self.program, self.field_params
         inline = len(program.agreements) == 1
         self.begin(program.agreements[0].span if inline else None)
@@ -496,9 +499,10 @@ class _Compiler:
         section, prologue = self.section, len(self.section.lines)
         if inline:
             self.fields = params
-            target = _Emitting(self, program.agreements[0], into="out")
-            decide(program.agreements[0], target)
-            target.close()
+            if known is not None:
+                self.add(1, f"if {KNOWN}:")
+                self.decide_inline(known, indent=2)
+            self.decide_inline(program.agreements[0], indent=1)
             self.fields = None
             self.emit_pending()
         memo = "m" if self.memo_used else "None"
@@ -518,7 +522,16 @@ class _Compiler:
             section.lines.insert(prologue, [1, f"r = {{{display}}}", section.lines[prologue][2]])
 
 
+    def decide_inline(self, agreement: ir.Agreement, indent: int) -> None:
+        """The decision procedure's statements for `agreement`, into `out`."""
+        target = _Emitting(self, agreement, into="out", indent=indent)
+        decide(agreement, target)
+        target.close()
+
+
 _EX = ir.visitor_table(_Compiler)
+# the variable a field decider's checks leave true where every field of the record is known
+KNOWN = "chk_known"
 
 
 @attrs.define(eq=False)
@@ -544,11 +557,12 @@ class _Emitting:
     """The decision procedure's target in the compiler: it writes the Python
     statements that take each step, into the body of `decideN(r, d, assume, m, cid)`."""
 
-    def __init__(self, compiler: _Compiler, agreement: ir.Agreement, into: str | None = None) -> None:
+    def __init__(self, compiler: _Compiler, agreement: ir.Agreement, into: str | None = None,
+                 indent: int = 1) -> None:
         self.c = compiler
         self.agreement = agreement
         self.into = into      # the list a decision goes into before it is returned, if any
-        self.indent = 1
+        self.indent = indent
         self.name = _name_literal(agreement.name)
         self._closed = (None, None, -1)   # the block that ended last: keyword, test, at line
 
@@ -631,8 +645,11 @@ class _Emitting:
         self._closed = ("if", None, len(self.c.section.lines))
 
     def when_true(self, value: _Value):
-        code = self._bind(value)
-        yield from self._block(f"{code} is True" if value.nullable else code)
+        if value.nullable or value.bound:
+            code = self._bind(value)
+            yield from self._block(f"{code} is True" if value.nullable else code)
+            return
+        yield from self._block(value.code)   # read once: no `h = ...; if h:`
 
     def when_unknown(self, value: _Value):
         code = self._bind(value)
@@ -798,15 +815,22 @@ def compile_field_decider(program: ir.Program, result_type=list, checks=None):
     whole). None if the program cannot be compiled so (an agreement reading another's
     decision).
 
-    Given `checks(variables) -> (statements, globals)`, the statements that check a record
-    `data`'s fields into those variables (records.validate.fused_checks, or None: then so
-    is the answer), the function is `decide_record(data, as_of, assume)` instead: those
-    statements, then the decision on the variables they filled — `Policy.evaluate_many`'s
-    reader, which validates and decides a record with no call between the two."""
+    Given `checks(variables, known) -> (statements, globals)`, the statements that check a
+    record `data`'s fields into those variables (records.validate.fused_checks, or None:
+    then so is the answer), the function is `decide_record(data, as_of, assume)` instead:
+    those statements, then the decision on the variables they filled — `Policy.evaluate_many`'s
+    reader, which validates and decides a record with no call between the two. Where a
+    single agreement reads leaner on a record with every field known, the checks are
+    asked to set the variable `known` so, and such a record is decided by that reading
+    (no tests for unknown values)."""
     compiler = _Compiler(program)
     params = {field: f"fld{i}" for i, field in enumerate(program.input_type.fields)}
     compiler.field_params = params
-    prelude = checks(params) if checks is not None else None
+    known = None
+    if checks is not None and len(program.agreements) == 1:
+        known = with_fields_known(program.agreements[0])
+        known = known if known is not program.agreements[0] else None
+    prelude = checks(params, KNOWN if known is not None else None) if checks is not None else None
     if checks is not None and prelude is None:
         return None
     if len(program.agreements) != 1:
@@ -814,7 +838,7 @@ def compile_field_decider(program: ir.Program, result_type=list, checks=None):
             compiler.function_of(agreement, "decide")
     try:
         compiler.emit_pending()
-        compiler.emit_decide_fields(prelude[0] if prelude else None)
+        compiler.emit_decide_fields(prelude[0] if prelude else None, known)
     except _NotFieldwise:
         return None
     namespace = _load(compiler, prelude[1] if prelude else None)

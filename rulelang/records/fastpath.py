@@ -86,7 +86,8 @@ def _read_date(v):
 
 
 class _Generator:
-    def __init__(self, general, transient: bool = False, fused: dict | None = None) -> None:
+    def __init__(self, general, transient: bool = False, fused: dict | None = None,
+                 known: str | None = None) -> None:
         self.transient = transient or fused is not None
         self.namespace: dict = {"_Slow": _Slow, "U": Unknown, "fact": _fact, "general": general,
                                 "DATES": _DATES, "read_date": _read_date,
@@ -101,6 +102,8 @@ class _Generator:
         # globals, beside the other generator's)
         self.fused = fused
         self.prefix = "" if fused is None else "chk_"
+        # field_checks: the variable left true where every field had a value (or None)
+        self.known = known
 
     def const(self, value, prefix: str = "k") -> str:
         hashable = isinstance(value, (str, frozenset, Unknown))
@@ -155,7 +158,7 @@ class _Generator:
             var = self.fresh("v")
             values.append((field, var))
             lines.append(f"    {var} = get({self.key(field)})")
-            body = self.value(var, T.strip(field_type), depth + 1, self.child(record_type, field))
+            body = self.value(var, T.strip(field_type), depth + 1, self.child(record_type, field, depth))
             missing = self._missing(field, field_type, depth)
             if missing == "raise _Slow":
                 # every test refuses None: a missing required field falls to the general path
@@ -171,9 +174,12 @@ class _Generator:
         display = ", ".join(f"{self.key(field)}: {var}" for field, var in values)
         return lines + [f"    return {{{display}}}"]
 
-    def child(self, record_type: T.RecordType, field: str) -> str:
-        """The code of the path of `field`, or None where no unknown value can need it."""
-        return f"(at, {self.key(field)})" if _needs_path(record_type.fields[field]) else "None"
+    def child(self, record_type: T.RecordType, field: str, depth: int) -> str:
+        """The code of the path of `field`, or None where no unknown value can need it. (A
+        record's fields checked in another generator's function are at the top: that
+        function has no `at`.)"""
+        at = "''" if self.fused is not None and depth == 0 else "at"
+        return f"({at}, {self.key(field)})" if _needs_path(record_type.fields[field]) else "None"
 
     def _copied(self, name: str, record_type: T.RecordType, depth: int) -> list[str]:
         """The transient shape: the record's dict copied, and only the values that change
@@ -186,23 +192,27 @@ class _Generator:
         for field, field_type in fields.items():
             lines += ["        " + line for line in self._field(
                 f"data[{self.key(field)}]", field, field_type, record_type, depth, False)]
-        lines += ["        return out", "    get = data.get", "    absent = 0"]
+        # (`absent` named as _field counts it: with a prefix when fused)
+        lines += ["        return out", "    get = data.get", f"    {self.prefix}absent = 0"]
         for field, field_type in fields.items():
             lines += ["    " + line for line in self._field(
                 f"get({self.key(field)})", field, field_type, record_type, depth, True)]
-        return lines + [f"    if len(data) + absent != {len(fields)} and not data.keys() <= "
+        return lines + [f"    if len(data) + {self.prefix}absent != {len(fields)} and not data.keys() <= "
                         f"{self.const(frozenset(fields), 'fields')}:", "        raise _Slow",
                         "    return out"]
 
     def fused_checks(self, record_type: T.RecordType) -> list[str]:
         """field_checks' statements: each field's value checked into its variable of
-        `self.fused`, read by key when the record has every field, else by `get`."""
-        fields, variables = record_type.fields, self.fused
-        lines = ["if type(data) is not dict:", "    raise _Slow", f"if len(data) == {len(fields)}:"]
+        `self.fused`, read by key when the record has every field, else by `get`; and
+        `self.known` set true if every field had a value (read by key, none None)."""
+        fields, variables, known = record_type.fields, self.fused, self.known
+        lines = ["if type(data) is not dict:", "    raise _Slow", *([f"{known} = True"] if known else []),
+                 f"if len(data) == {len(fields)}:"]
         for field, field_type in fields.items():
             lines += ["    " + line for line in self._field(
                 f"data[{self.key(field)}]", field, field_type, record_type, 0, False, variables[field])]
-        lines += ["else:", f"    {self.prefix}get = data.get", f"    {self.prefix}absent = 0"]
+        lines += ["else:", *([f"    {known} = False"] if known else []), f"    {self.prefix}get = data.get",
+                  f"    {self.prefix}absent = 0"]
         for field, field_type in fields.items():
             lines += ["    " + line for line in self._field(
                 f"{self.prefix}get({self.key(field)})", field, field_type, record_type, 0, True,
@@ -224,17 +234,18 @@ class _Generator:
 
         if missing == "raise _Slow":   # every test refuses None
             if fused:
-                return [f"{var} = {read}", *self.value(var, type_, depth + 1, self.child(record_type, field))]
-            var, lines = self.read(read, type_, depth + 1, self.child(record_type, field))
+                return [f"{var} = {read}", *self.value(var, type_, depth + 1, self.child(record_type, field, depth))]
+            var, lines = self.read(read, type_, depth + 1, self.child(record_type, field, depth))
             return lines + (keep(var) if not self.as_is(type_) else [])
         var = var or self.fresh("v")
         store = keep(var) if not self.as_is(type_) else []
-        absent = keep(missing) + ([f"{self.prefix}absent += 1"] if counting else [])
+        absent = keep(missing) + ([f"{self.prefix}absent += 1"] if counting else []) + (
+            [f"{self.known} = False"] if fused and self.known and not counting else [])
         refused = self.refused(var, type_)
         if refused is not None:   # the test first: None is refused by it, then told apart
             return [f"{var} = {read}", f"if {refused}:", f"    if {var} is not None:",
                     "        raise _Slow", *("    " + line for line in absent)]
-        body = self.value(var, type_, depth + 1, self.child(record_type, field))
+        body = self.value(var, type_, depth + 1, self.child(record_type, field, depth))
         if isinstance(type_, (T.ListType, T.SetType)) and depth + 1 <= FAST_DEPTH:
             # an empty list (the usual optional list) is told first, without the loop
             make, kinds = _COLLECTIONS[type(type_)]
@@ -254,7 +265,7 @@ class _Generator:
         checks = {}
         for field, field_type in record_type.fields.items():
             check = self.fresh("check")
-            body = self.value("v", T.strip(field_type), depth + 1, self.child(record_type, field))
+            body = self.value("v", T.strip(field_type), depth + 1, self.child(record_type, field, depth))
             missing = self._missing(field, field_type, depth)
             lines = [f"def {check}(v, at):", "    if v is None:",
                      f"        {missing if missing == 'raise _Slow' else 'return ' + missing}"]
@@ -415,17 +426,18 @@ def compile_validator(record_type: T.RecordType, general, transient: bool = Fals
     return check
 
 
-def field_checks(record_type: T.RecordType, general, variables: dict[str, str]):
+def field_checks(record_type: T.RecordType, general, variables: dict[str, str], known: str | None = None):
     """The transient validator's checks as statements of a function that another generator
     writes (`Policy.evaluate_many`'s reader: the compiled decision follows them), whose
     parameter `data` is the record: each field's value checked into `variables[field]`, no
     dict built; a record they do not take makes the function return SLOW. Returns (the
     statements, at the function body's level; the globals they read: every name they add
     starts with `chk_`), or None for a wide record type (read through its table of checks
-    into a dict: the transient validator's way)."""
+    into a dict: the transient validator's way). Given `known`, a variable's name, the
+    statements also leave it true where every field had a value, false elsewhere."""
     if is_wide(record_type):
         return None
-    generator = _Generator(general, fused=variables)
+    generator = _Generator(general, fused=variables, known=known)
     lines = [line[4:] for line in _entry(["    " + line for line in generator.fused_checks(record_type)])]
     namespace = generator.namespace
     exec(compile("".join(generator.functions), f"<rulelang validator {record_type.name}>", "exec"),  # noqa: S102

@@ -178,10 +178,10 @@ def fast_validator(record_type: T.RecordType, transient: bool = False):
     return compile_validator(record_type, _general_value, transient)
 
 
-def fused_checks(record_type: T.RecordType, variables: dict[str, str]):
+def fused_checks(record_type: T.RecordType, variables: dict[str, str], known: str | None = None):
     """The fast path's checks of a record's fields as statements for a compiled program's
     reader (fastpath.field_checks), or None for a wide record type."""
-    return field_checks(record_type, _general_value, variables)
+    return field_checks(record_type, _general_value, variables, known)
 
 
 def _fast_validator(record_type: T.RecordType):
