@@ -378,6 +378,26 @@ def _plain_cell(t: T.Type) -> bool:
     return is_text_type(t) or t in (T.BOOL, T.INT)
 
 
+def cell_holds_no_quote(t: T.Type) -> bool:
+    """Whether validated_cells takes a cell of type `t` only when it holds no quote: a
+    country, an enum member, a date, a whole number, true or false are written in
+    letters, digits, `-`, `_` and blanks. The one-statement run of a CSV file counts the
+    blank-and-quote pairs of the other cells only (batch/direct.py): a cell of these
+    types holding a quote stops the statement as invalid (tests/test_cells.py)."""
+    t = T.strip(t)
+    return t in (T.COUNTRY, T.DATE, T.INT, T.BOOL) or isinstance(t, T.EnumType)
+
+
+def cell_is_short(t: T.Type) -> bool:
+    """Whether validated_cells takes a cell of type `t` only when it is at most MAX_TEXT
+    characters long (text: its own limit; a country, an enum member, a date: the
+    word itself, with no blank around it). Whole numbers and booleans are taken with
+    blanks around them, lists and records as JSON of any length: for those the
+    one-statement run checks the csv module's limit itself."""
+    t = T.strip(t)
+    return t in (T.TEXT, T.COUNTRY, T.DATE) or isinstance(t, T.EnumType)
+
+
 class JsonCell:
     """A list or record written as JSON in a cell, read in steps.
 
