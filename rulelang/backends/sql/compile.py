@@ -786,10 +786,14 @@ class SqlCompiler:
         can_hold, ordered = self.shape(facts)
         if ordered:
             return self.d.coalesce_list(facts)
-        if can_hold:
+        if can_hold and self.d.facts_by_tests:
             # the facts it can hold, in order, each kept where the list has it: no sort and
             # no lambda per record
             return self.d.pick([(self.holds_fact(facts, fact), _text(fact)) for fact in sorted(can_hold)])
+        if can_hold:
+            # the facts it can hold, in order, kept where the list has them: no sort per record
+            v = self.fresh("f")
+            return self.d.filter(self.lit_list(sorted(can_hold)), [v], self.d.contains(facts, exp.column(v)))
         return self.d.sort_distinct(self.d.coalesce_list(facts))
 
     def holds_fact(self, facts, fact: str):
