@@ -29,7 +29,7 @@ from sqlglot import exp  # noqa: E402
 
 from program_strategies import programs  # noqa: E402
 from record_strategies import DATES, record_of  # noqa: E402
-from test_sql import CORNERS, interpreted  # noqa: E402
+from test_sql import CORNERS, LISTS, interpreted, list_records  # noqa: E402
 
 SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "slow" else 1
 
@@ -155,6 +155,16 @@ def corners(spark):
 def test_corners_of_null_logic(corners, run, index):
     have, want = corners[run]
     assert have[index] == want[index], CORNER_RECORDS[index]
+
+
+@pytest.mark.parametrize("assume", [None, "in_force"])
+def test_a_decisions_lists_are_the_interpreters(spark, tmp_path, assume):
+    """The lists built without lambdas (Spark's `concat` is NULL if a list is: each
+    one-item list has an empty ELSE)."""
+    path = tmp_path / "lists.rules"
+    path.write_text(LISTS, encoding="utf-8")
+    policy = rulelang.load(str(path))
+    check_batch(policy, engine_for(policy, spark), list_records(), None, assume)
 
 
 # ---- what is Spark's own ------------------------------------------------------------------------

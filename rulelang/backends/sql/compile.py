@@ -786,11 +786,44 @@ class SqlCompiler:
         can_hold, ordered = self.shape(facts)
         if ordered:
             return self.d.coalesce_list(facts)
+        if can_hold and self.d.facts_by_tests:
+            # the facts it can hold, in order, each kept where the list has it: no sort and
+            # no lambda per record
+            return self.d.pick([(self.holds_fact(facts, fact), _text(fact)) for fact in sorted(can_hold)])
         if can_hold:
             # the facts it can hold, in order, kept where the list has them: no sort per record
             v = self.fresh("f")
             return self.d.filter(self.lit_list(sorted(can_hold)), [v], self.d.contains(facts, exp.column(v)))
         return self.d.sort_distinct(self.d.coalesce_list(facts))
+
+    def holds_fact(self, facts, fact: str):
+        """A condition true where the list `facts` (of a form `shape` knows the facts of)
+        holds `fact`, and FALSE or NULL elsewhere: read from the parts of the list that
+        can hold it, never by building the list."""
+        known = _static(facts)
+        if known is not None:
+            return TRUE if fact in known else FALSE
+        if isinstance(facts, exp.Column):
+            return self.d.contains(facts, _text(fact)) if fact in self.shape(facts)[0] else FALSE
+        if isinstance(facts, exp.Coalesce):
+            return self.holds_fact(facts.this, fact)
+        if isinstance(facts, exp.Case):
+            arms = [(i.args["this"], self.holds_fact(i.args["true"], fact)) for i in facts.args["ifs"]]
+            default = facts.args.get("default")
+            otherwise = FALSE if default is None else self.holds_fact(default, fact)
+            while arms and arms[-1][1] == otherwise:     # arms that give what ELSE gives
+                arms.pop()
+            if not arms:
+                return otherwise
+            if len(arms) == 1 and otherwise == FALSE:
+                test, holds = arms[0]
+                return test if holds == TRUE else _and(test, holds)
+            return _case(*arms, default=otherwise)
+        if isinstance(facts, exp.Null):
+            return FALSE
+        # a concatenation (`shape` knows no other form with facts)
+        parts = [self.holds_fact(p, fact) for p in facts.expressions]
+        return _or(*[p for p in parts if p != FALSE]) or FALSE
 
     def shape(self, facts) -> tuple[frozenset | None, bool]:
         """(every fact the list can hold, or None if unknown at compile time; whether the

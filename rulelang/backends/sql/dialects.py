@@ -22,6 +22,9 @@ class Dialect:
 
     name = "duckdb"
     index_base = 1            # the first item of a list has index 1 in a lambda
+    # facts kept in order by a test each (`pick`), not by a lambda over the list written
+    # out: DuckDB calls a lambda per item, uncompiled
+    facts_by_tests = True
     decimal_type = "DECIMAL(38, 18)"
 
     def lam(self, params: list[str], body: exp.Expression) -> exp.Lambda:
@@ -51,22 +54,20 @@ class Dialect:
         return call("list_concat", *lists)
 
     def pick(self, entries, elem: str = "VARCHAR"):
-        """The items of `entries` ((condition, item), in order) whose condition holds.
+        """The items of `entries` ((condition, item), in order) whose condition holds (a
+        NULL condition does not), each item computed only there.
 
-        One list of every item, and the positions kept: `list_select` of a list written
-        out costs a third of concatenating one-item lists (measured on 13 items); an item
-        computed per record is computed only where its condition holds."""
+        One-item lists joined, written out with no lambda: `list_concat` skips a NULL
+        list. Measured over 1M rows, one thread, 13 items: 0.30 s CPU, against 0.42 s for
+        the positions kept by `list_filter` and read by `list_select` (a lambda called
+        per position) and 0.31 s for `list_where` (which refuses a NULL in its mask)."""
         if not entries:
             return self.empty_list(elem)
         if len(entries) == 1:
             (test, item), = entries
             return exp.Case(ifs=[exp.If(this=test, true=self.make_list([item]))], default=self.empty_list(elem))
-        items = [item if item.find(exp.Column) is None else exp.Case(ifs=[exp.If(this=test, true=item)])
-                 for test, item in entries]
-        positions = self.make_list([exp.Case(ifs=[exp.If(this=test, true=exp.Literal.number(n))])
-                                    for n, (test, _) in enumerate(entries, 1)])
-        kept = self.filter(positions, ["_k"], exp.Not(this=exp.Is(this=exp.column("_k"), expression=exp.null())))
-        return call("list_select", self.make_list(items), kept)
+        return call("list_concat", *[exp.Case(ifs=[exp.If(this=test, true=self.make_list([item]))])
+                                     for test, item in entries])
 
     def coalesce_list(self, items, elem: str = "VARCHAR"):
         return exp.Coalesce(this=items, expressions=[self.empty_list(elem)])
@@ -210,6 +211,9 @@ class SparkDialect(Dialect):
 
     name = "sparksql"          # SparkSQL above, registered with sqlglot by its class name
     index_base = 0
+    # Spark 4 generates code for `filter` and `transform`; the tests and one-item arrays
+    # measured no cheaper there (stdlib:all, 30,000 records, docs/performance.md)
+    facts_by_tests = False
     decimal_type = "DECIMAL(38, 18)"
     UNESTABLISHED = "STRUCT<exception: STRING, facts: ARRAY<STRING>>"
 
@@ -231,9 +235,13 @@ class SparkDialect(Dialect):
         return lists[0] if len(lists) == 1 else call("concat", *lists)
 
     def pick(self, entries, elem="STRING"):
-        """The items whose condition holds, in order (Spark has no `list_select`)."""
-        return self.concat(*[exp.Case(ifs=[exp.If(this=test, true=self.make_list([item]))])
-                             for test, item in entries], elem=elem)
+        """The items whose condition holds, in order: one-item lists joined (Spark has no
+        `list_select`; `array_compact` is a `filter` with a lambda)."""
+        if not entries:
+            return self.empty_list(elem)
+        lists = [exp.Case(ifs=[exp.If(this=test, true=self.make_list([item]))], default=self.empty_list(elem))
+                 for test, item in entries]
+        return lists[0] if len(lists) == 1 else call("concat", *lists)
 
     def coalesce_list(self, items, elem="STRING"):
         if _never_null(items):
