@@ -14,6 +14,24 @@ from rulelang.records import RawRecord
 from rulelang.records.validate import ValidRecord, validate
 from rulelang.runtime import Unknown
 
+# the agreement of both test policies: it reads only `id`, so every cell is read for the
+# record's sake alone
+AGREEMENT = """
+input case: Case
+
+agreement cells "an agreement for the test" {
+  parties USA, CAN
+  returns_to CAN cite "none"
+  cite "none"
+  timeline {
+    2000-01-01 in_force cite "none"
+  }
+  applies when {
+    case.id == "x" cite "none"
+  }
+}
+"""
+
 RULES = """
 enum Kind { a, b_c }
 
@@ -33,21 +51,7 @@ record Case {
   numbers: list<int>?
   day: date?
 }
-
-input case: Case
-
-agreement cells "an agreement for the test" {
-  parties USA, CAN
-  returns_to CAN cite "none"
-  cite "none"
-  timeline {
-    2000-01-01 in_force cite "none"
-  }
-  applies when {
-    case.id == "x" cite "none"
-  }
-}
-"""
+""" + AGREEMENT
 
 ITEM = '{"kind": "a", "place": "USA", "n": 3, "sure": true, "note": "x y"}'
 
@@ -229,21 +233,7 @@ record Case {
   day: date?
   note: text?
 }
-
-input case: Case
-
-agreement plain "an agreement for the test" {
-  parties USA, CAN
-  returns_to CAN cite "none"
-  cite "none"
-  timeline {
-    2000-01-01 in_force cite "none"
-  }
-  applies when {
-    case.id == "x" cite "none"
-  }
-}
-"""
+""" + AGREEMENT
 
 # (field, a cell it takes): each written with a quote, a blank and a quote, or padded
 # past the limit, must be refused where ingest says it is (the one-statement run of a
