@@ -17,6 +17,7 @@ import click
 from rulelang.records.read import KINDS
 
 EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
+EXIT_TERMINATED = 128 + 15      # (SIGTERM's number, as a shell reports a process it ended)
 REPORT_URL = "https://github.com/rulelang/rulelang/issues"
 
 
@@ -645,13 +646,29 @@ def report(policy, cases, out, group_by, as_of, assume, agreements, hide_not_in_
 
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill`, a job scheduler's time limit), raised where the command is, so
+    that it stops as on Ctrl-C: DuckDB's statement and Spark's job cancelled, the
+    temporary files and folders of a run removed (Python's own way with SIGTERM ends
+    the process with none of that)."""
+
+
+def _terminated(signum, frame) -> None:
+    raise _Terminated()
+
+
 def main() -> None:
-    """Entry point: click's own errors exit 2; a crash exits 70 with how to report it."""
+    """Entry point: click's own errors exit 2; a crash exits 70 with how to report it;
+    Ctrl-C exits 1, SIGTERM 143 (both after the run has cleaned up)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(EXIT_USER)
+    except click.exceptions.Abort as abort:
+        terminated = isinstance(abort.__cause__, _Terminated)
+        click.echo("terminated" if terminated else "aborted", err=True)
+        sys.exit(EXIT_TERMINATED if terminated else EXIT_USER)
     except click.ClickException as error:
         error.show()
         sys.exit(EXIT_USAGE if isinstance(error, click.UsageError) else error.exit_code)

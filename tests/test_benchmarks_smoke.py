@@ -16,3 +16,16 @@ def test_benchmark_quick_run():
     assert "engine" in out and "µs/record" in out and "× baseline" in out
     assert "check: compiled rulelang vs baseline: 0 mismatches" in out
     assert out.count("check: compiled rulelang vs baseline: 0 mismatches") == 2  # both policies
+
+
+def test_file_to_file_quick_run_with_the_bound():
+    """benchmarks/file_to_file.py on a small CSV file: it runs, the command line agrees
+    with the hand-written query, and the bound is printed (figures not asserted)."""
+    script = RUN.parent / "file_to_file.py"
+    proc = subprocess.run([sys.executable, str(script), "--records", "2000", "--repeats", "1", "--format", "csv",
+                           "--bound"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert " csv:" in out and " parquet:" not in out and " jsonl:" not in out
+    assert "rulelang, reading and checking" in out and "best ratio reachable (CPU)" in out
+    assert "decisions that differ from the baseline's: 0" in out

@@ -387,6 +387,50 @@ def _rulelang(*args):
                           env={**os.environ, "NO_COLOR": "1"})
 
 
+def test_sigterm_stops_a_run_as_ctrl_c_does(tmp_path):
+    """A run killed (SIGTERM) stops as on Ctrl-C: its clean-up done (a folder made for
+    the run and removed after it, as the Spark engine's), 143, no traceback."""
+    import signal
+    import time
+
+    folder = tmp_path / "run-folder"
+    # (the command line with batch.run wrapped in the making and removing of a folder)
+    script = f"""
+import pathlib
+import rulelang.batch as batch
+from rulelang import cli
+folder, real = pathlib.Path({str(folder)!r}), batch.run
+def run(*args, **kwargs):
+    folder.mkdir()
+    try:
+        return real(*args, **kwargs)
+    finally:
+        folder.rmdir()
+batch.run = run
+cli.main()
+"""
+    process = subprocess.Popen([sys.executable, "-c", script, "run", POLICY, "-"], cwd=ROOT,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "NO_COLOR": "1"})
+    try:
+        # one record, and the pipe left open: the run waits for more when the signal comes
+        process.stdin.write(Path(ROOT / CASES).read_text(encoding="utf-8").splitlines()[0] + "\n")
+        process.stdin.flush()
+        for _ in range(1200):
+            if folder.exists():
+                break
+            time.sleep(0.05)
+        assert folder.exists(), "the run did not start"
+        time.sleep(0.3)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 143, err
+    assert "terminated" in err and "Traceback" not in err
+    assert not folder.exists(), "the run's clean-up was not done"
+
+
 def test_installed_command_exit_codes():
     assert _rulelang("check", POLICY).returncode == 0
     bad = _rulelang("check", "tests/fixtures/bad_type.rules")

@@ -9,6 +9,7 @@ import csv
 import gzip
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from rulelang.records import open_records, validate_dict
 from rulelang.records.write import ParquetWriter, csv_cell
 
 SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cases" / "sample.jsonl"
+SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "slow" else 1
 
 
 @pytest.fixture(scope="module")
@@ -100,10 +102,12 @@ def test_json_lines_plain_and_gzipped_go_in_one_statement(policy, tmp_path):
     assert same_as_python(policy, zipped, tmp_path)
 
 
-@pytest.fixture(params=["kept", "read twice"])
+@pytest.fixture(params=["no proof", "kept", "read twice"])
 def csv_reading(request, monkeypatch):
-    """DuckDB's reading of a CSV file kept for the proof and the decisions (a file small
-    enough), or read a second time for the proof (any larger file)."""
+    """A CSV file DuckDB reads as Python does with no proof but its rows (no blank that
+    might stand beside a quote DuckDB reads as a cell's own), or with the proof, DuckDB's
+    reading kept for it and the decisions (a file small enough) or read a second time
+    for it (any larger file)."""
     from rulelang.batch import direct
 
     if request.param == "read twice":
@@ -114,9 +118,16 @@ def csv_reading(request, monkeypatch):
 @pytest.mark.parametrize("delimiter, ending, zipped", [(",", "\n", False), (",", "\r\n", False),
                                                        ("\t", "\n", False), (",", "\n", True)])
 def test_csv_and_tsv_go_in_one_statement(policy, records, tmp_path, csv_reading, delimiter, ending, zipped):
+    from rulelang.batch import direct
+
     path = tmp_path / ("cases." + ("tsv" if delimiter == "\t" else "csv") + (".gz" if zipped else ""))
+    if csv_reading != "no proof":   # (`"x, """""`: a blank, then an escaped quote that ends the cell)
+        records = [{**records[0], "id": records[0]["id"] + ', ""'}] + records[1:]
     write_csv(records, _fields(policy, records), path, delimiter, ending, gzip.open if zipped else open)
+    scan = direct._scan(str(path), zipped, (), header=True, delimiter=delimiter)
+    assert bool(scan.loose_quotes) == (csv_reading != "no proof")
     assert same_as_python(policy, path, tmp_path)
+    assert same_as_python(policy, path, tmp_path, outcomes=frozenset({"applies"}))   # (no row per record: a proof)
 
 
 def test_parquet_goes_in_one_statement_with_the_filters(policy, records, tmp_path):
@@ -179,6 +190,9 @@ ROWS_READ_OTHERWISE = [
     (_every_cell("\u3000"), "a row of wide blanks"),
     (_with_id("{id}\x01"), "a control character"),
     (_with_id("x" * 140_000), "a cell over the csv module's limit"),
+    (lambda row: row + ",", "an empty cell more than the header's"),     # (DuckDB drops it)
+    (lambda row: row + ',""', "an empty quoted cell more than the header's"),
+    (lambda row: row[:row.rindex(",")], "a cell fewer than the header's"),
 ]
 
 
@@ -301,16 +315,83 @@ def test_the_count_of_a_file_s_bytes_does_not_depend_on_its_blocks(tmp_path_fact
     data = b"".join(body)
     path.write_bytes(b"id,remark\n" + data)
     needles = (b' "', b'" ', b'\t"', b'"\t', b"\n", b"\r", b"\r\n")
-    whole = direct._scan(str(path), False, needles, header=True)
+    whole = direct._scan(str(path), False, needles, header=True, delimiter=",")
     original = direct._SCAN
     direct._SCAN = block
     try:
-        pieces = direct._scan(str(path), False, needles, header=True)
+        pieces = direct._scan(str(path), False, needles, header=True, delimiter=",")
     finally:
         direct._SCAN = original
     assert pieces.counts == whole.counts == {n: data.count(n) for n in needles}
     assert pieces.control == whole.control == (b"\x01" in data)
     assert pieces.ends_with_newline == whole.ends_with_newline
+    assert pieces.loose_quotes == whole.loose_quotes == _loose_places(data, ",")
+
+
+def _loose_places(data: bytes, delimiter: str) -> int:
+    """The places of the patterns of direct._loose in `data`, counted one by one (the
+    start and the end of the file count as line ends)."""
+    from rulelang.batch import direct
+
+    padded = b"\n" * 3 + data + b"\n" * 3
+
+    def takes(cls, byte: int) -> bool:
+        return byte not in cls[0] if isinstance(cls, tuple) else byte in cls
+
+    return sum(all(takes(cls, padded[at + k]) for k, cls in enumerate(pattern))
+               for pattern in direct._loose(delimiter) for at in range(len(padded) - len(pattern) + 1))
+
+
+_PIECES = ['"', '""', " ", "\t", ",", "a", "\n", "\r\n", ' "', '" ', '""""']
+_PLAIN = st.text(st.sampled_from("aa \t"), max_size=3)
+_QUOTED = st.text(st.sampled_from('aaa \t,,""\n'), max_size=5).map(lambda text: '"' + text.replace('"', '""') + '"')
+
+
+@st.composite
+def _delimited_body(draw) -> str:
+    """Rows of three cells, plain or quoted (blanks, delimiters, quotes and line ends
+    inside), then a few pieces put anywhere."""
+    rows = draw(st.lists(st.lists(st.one_of(_PLAIN, _QUOTED), min_size=3, max_size=3), max_size=4))
+    body = "".join(",".join(row) + "\n" for row in rows)
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(body)))
+        body = body[:at] + draw(st.sampled_from(_PIECES)) + body[at:]
+    return body
+
+
+@settings(max_examples=300 * SCALE, deadline=None, database=None)
+@given(body=_delimited_body(), tsv=st.booleans())
+def test_a_file_with_no_loose_quote_is_read_by_duckdb_as_by_python(tmp_path_factory, body, tsv):
+    """Where the bytes of a file hold no blank that might stand beside a quote DuckDB
+    reads as a cell's own (direct._loose), the one-statement run has no proof but the
+    rows: DuckDB reads the file as the Python reader does, or stops, or reads a row the
+    statement stops at (a ragged or blank row, direct._doubtful), or a number of rows
+    that is not the number of lines."""
+    import duckdb
+
+    from rulelang.batch import direct
+    from rulelang.records.read import delimited_rows
+
+    delimiter = "\t" if tsv else ","
+    data = body.replace(",", delimiter).encode()
+    path = tmp_path_factory.mktemp("loose") / "cells.csv"
+    path.write_bytes(f"x{delimiter}y{delimiter}z\n".encode() + data)
+    scan = direct._scan(str(path), False, (b"\n",), header=True, delimiter=delimiter)
+    if scan.loose_quotes:
+        return      # (the run proves the file by counting pairs: test_blanks_and_quotes_anywhere_in_a_csv_file)
+    try:
+        duck = duckdb.sql(f"SELECT * FROM {direct.csv_reader(str(path), False, delimiter, 3)}").fetchall()
+    except duckdb.Error:
+        return      # the statement stops: the run goes the careful way
+    lines = scan.counts[b"\n"] + (0 if scan.ends_with_newline else 1)
+    if len(duck) != lines or any(row[2] is None or row[3] is not None or all(not cell.strip() for cell in row[:3])
+                                 for row in duck):
+        return      # the run goes the careful way (the row count after; a ragged or blank row at once)
+    duck = [row[:3] for row in duck]
+    rows = delimited_rows(io.BytesIO(path.read_bytes()), delimiter, "cells.csv", None, [])
+    next(rows)
+    python = [item for numbers, items, errors in rows for item in items]
+    assert [tuple(row) if isinstance(row, list) else row for row in python] == duck
 
 
 def test_an_input_with_no_as_of_field_is_compiled(tmp_path):
