@@ -230,7 +230,7 @@ def test_a_plain_cell_duckdb_might_read_otherwise_goes_the_careful_way(policy, r
     assert not same_as_python(policy, path, tmp_path), field
 
 
-@settings(max_examples=6, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=6 * SCALE, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_blanks_and_quotes_anywhere_in_a_csv_file(policy, records, tmp_path_factory, data):
     """Blanks beside quotes, quoted cells and odd rows put anywhere: whatever the run

@@ -366,7 +366,7 @@ class _Scan:
     a control character occurs (other than tab, line feed and carriage return), whether
     the header line holds a quote or a carriage return before its end, whether the body
     ends with a line end; with a delimiter, `loose_quotes`: the places where a blank
-    might stand beside a quote DuckDB reads as opening or closing a cell (`_LOOSE`)."""
+    might stand beside a quote DuckDB reads as opening or closing a cell (`_loose`)."""
 
     def __init__(self, needles: tuple) -> None:
         self.counts = dict.fromkeys(needles, 0)
@@ -468,14 +468,14 @@ def _counter(data: bytes, start: int):
         return classes[cls]
 
     def count(pattern) -> int:
-        classes = [bytes([b]) for b in pattern] if isinstance(pattern, bytes) else list(pattern)
-        width = len(classes)
+        sequence = [bytes([b]) for b in pattern] if isinstance(pattern, bytes) else list(pattern)
+        width = len(sequence)
         first = max(0, start - width + 1)       # the first place whose pattern ends at `start` or after
         places = size - width + 1 - first
         if places <= 0:
             return 0
         hits = None
-        for offset, cls in enumerate(classes):
+        for offset, cls in enumerate(sequence):
             part = of(cls).slice(first + offset, places)
             hits = part if hits is None else pc.and_(hits, part)
         return pc.sum(hits).as_py() or 0
