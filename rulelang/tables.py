@@ -7,6 +7,7 @@ import datetime as _dt
 
 from rulelang import runtime as R
 from rulelang.backends.sql.compile import DECISION_COLUMNS
+from rulelang.errors import detached
 
 
 def _records_of(source):
@@ -104,4 +105,4 @@ def _python(policy, value, as_of, assume):
     try:
         return policy.compiled.decide(value, as_of, assume)
     except R.EvaluationError as error:
-        return error
+        return detached(error)

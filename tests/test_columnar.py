@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from record_strategies import record_of
+from test_diagnostics_golden import _SCHEMA, DIVIDES_BY_ZERO
 
 import rulelang
 from rulelang import batch
@@ -353,3 +354,37 @@ def test_parquet_is_written_in_whole_row_groups(policy, small_batches, tmp_path)
     table, (records, invalid, _) = run(policy, path, "parquet", "duckdb", tmp_path)
     assert invalid >= 9 and table.num_rows > 2000
     assert pq.ParquetFile(tmp_path / "duckdb.parquet").num_row_groups == 1
+
+
+@pytest.mark.parametrize("way", ["run-python", "run-duckdb", "table-python", "table-duckdb"])
+@pytest.mark.parametrize("errors", ["invalid records", "evaluation errors"])
+def test_a_records_error_keeps_no_frames_alive(way, errors, tmp_path, frames_in_cycles):
+    """A record's error kept as a value (the validator's list of a record's mistakes, a
+    batch's results) must not keep its traceback: through it, the frames of the run
+    that caught it, and their locals (a batch of rows), are held in a cycle that only
+    Python's cycle collector frees (conftest.frames_in_cycles). Over a file (`run`) and
+    over a table in memory (`Policy.evaluate_table`), on either engine."""
+    from pathlib import Path
+
+    if errors == "invalid records":
+        policy = rulelang.load("stdlib:all")
+        root = Path(__file__).resolve().parent.parent / "examples" / "cases"
+        lines = (root / "sample.jsonl").read_bytes() + (root / "invalid.jsonl").read_bytes()
+    else:
+        policy = rulelang.load(_SCHEMA + DIVIDES_BY_ZERO)
+        lines = b"".join(json.dumps({"id": f"c-{n}", "claim_date": "2024-05-01", "entry_date": "2024-04-20",
+                                     "entry": "port_of_entry", "family_size": n % 3}).encode() + b"\n"
+                         for n in range(30))
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(lines)
+    kind, engine = way.split("-")
+    if kind == "run":
+        (table, _), frames = frames_in_cycles(lambda: run(policy, path, "parquet", engine, tmp_path))
+        codes = table.column("error_code").drop_null().to_pylist()
+    else:
+        records = [json.loads(line) for line in lines.splitlines() if line.strip()]
+        table, frames = frames_in_cycles(lambda: policy.evaluate_table(records, engine=engine))
+        codes = [error["code"] for error in table.column("error").drop_null().to_pylist()]
+    assert set(codes) == ({"RL0701"} if errors == "invalid records" else {"RL0602"}), codes
+    assert len(codes) >= (5 if errors == "invalid records" else 10), codes
+    assert not frames, frames

@@ -109,8 +109,7 @@ agreement demo "A bilateral agreement" {
     _runtime_golden(golden, "RL0601_conflicting_exceptions", rules, _RECORD, rulelang.ConflictError)
 
 
-def test_RL0602_evaluation_error(golden):
-    rules = """
+DIVIDES_BY_ZERO = """
 rule share: decimal = 100 / (case.family_size ?? 0)
 
 agreement demo "A bilateral agreement" {
@@ -123,7 +122,11 @@ agreement demo "A bilateral agreement" {
     share > 10 cite "Art. 9"
   }
 }
-"""
+"""  # an RL0602 for a record whose family_size is 0 or unknown
+
+
+def test_RL0602_evaluation_error(golden):
+    rules = DIVIDES_BY_ZERO
     _runtime_golden(golden, "RL0602_evaluation_error", rules, _RECORD, rulelang.RuleEvaluationError)
 
 

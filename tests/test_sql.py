@@ -323,6 +323,56 @@ def test_evaluate_table_gives_the_python_engines_decisions_and_errors_in_order()
         assert policy.evaluate_table(relation.arrow()).to_pylist() == want
 
 
+# durations read from the record: as fields, in lists, in records (SQL: STRUCT(months, days))
+WAITED = """\
+record Stay {
+  length: duration
+}
+record Case {
+  id: text
+  claim_date: date
+  waited: duration?
+  stays: list<Stay>?
+  gaps: list<duration>?
+}
+input case: Case as_of claim_date
+
+agreement demo "A bilateral agreement" {
+  parties USA, CAN
+  returns_to CAN cite "Art. 4"
+  timeline {
+    2004-12-29 in_force
+  }
+  applies when {
+    case.waited > 14 days cite "Art. 2"
+  }
+  exception long_stay "a stay of over a year"
+    when any s in case.stays: s.length > 12 months
+    cite "Art. 3"
+  exception gap "a gap in the record"
+    when any g in case.gaps: case.claim_date + g > 2025-01-01
+    cite "Art. 5"
+}
+"""
+WAITED_RECORDS = [
+    {"id": "a", "claim_date": "2024-05-01", "waited": "30 days", "stays": [{"length": "2 years"}], "gaps": ["1 month"]},
+    {"id": "b", "claim_date": "2024-05-01", "waited": "3 days", "stays": [], "gaps": ["1 year"]},
+    {"id": "c", "claim_date": "2024-05-01"},
+    {"id": "d", "claim_date": "2024-05-01", "waited": "2 weeks", "stays": [{"length": "400 days"}]},
+    {"id": "e", "claim_date": "2024-05-01", "waited": "1 month"},     # months against days: RL0309
+]
+
+
+def test_a_duration_read_from_the_record_is_decided_as_by_the_interpreter():
+    """Durations in the input record reach SQL as STRUCT(months, days), in lists and
+    records too; a table of them is decided, and as the interpreter decides it (it
+    was refused with a Python error: no Arrow type for a duration)."""
+    policy = rulelang.load(WAITED)
+    check_batch(policy, engine_for(policy), WAITED_RECORDS, None, None)
+    assert (policy.evaluate_table(WAITED_RECORDS).to_pylist()
+            == policy.evaluate_table(WAITED_RECORDS, engine="python").to_pylist())
+
+
 def test_to_sql_is_a_query_to_read_in_either_dialect():
     policy = rulelang.load("stdlib:stca_us")
     for dialect in ("duckdb", "spark"):

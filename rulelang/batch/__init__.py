@@ -22,7 +22,7 @@ from typing import Callable, Iterable
 import attrs
 
 from rulelang.api import Policy
-from rulelang.errors import RuleEvaluationError
+from rulelang.errors import RuleEvaluationError, detached
 from rulelang.records import InvalidRecord, RecordSource, record_id
 
 NOT_IN_FORCE = "not_in_force"
@@ -172,7 +172,7 @@ def decide_one(policy: Policy, values: list, options: Options) -> list:
             out.append(policy.decide(value, as_of=options.as_of, assume=options.assume,
                                      agreements=options.agreements, trace=options.trace))
         except RuleEvaluationError as error:
-            out.append(error)
+            out.append(detached(error))
     return out
 
 

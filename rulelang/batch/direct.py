@@ -174,7 +174,7 @@ def _with_progress(connection, statement: str, share) -> int:
         worker.join()
         raise
     if failed:
-        raise failed[0]
+        raise failed.pop()      # not kept: the list is a local of the frames it passed through
     return written[0]
 
 

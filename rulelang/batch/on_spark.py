@@ -188,7 +188,7 @@ def _with_progress(session, job, share) -> None:
         worker.join()
         raise
     if failed:
-        raise failed[0]
+        raise failed.pop()      # not kept: the list is a local of the frames it passed through
 
 
 def _in_order(folder: str):

@@ -93,6 +93,11 @@ class _Invalid(Exception):
         super().__init__(message)
         self.field, self.message = field, message
 
+    def noted(self) -> tuple[str | None, str]:
+        """(field, message): what a record's list of errors keeps. Not the exception,
+        whose traceback would hold the caller's frames, batch and all (errors.detached)."""
+        return self.field, self.message
+
 
 # ---- validation ------------------------------------------------------------------------
 
@@ -127,17 +132,16 @@ def validate(raw: RawRecord, record_type: T.RecordType, fast=None) -> ValidRecor
         if value is not _SLOW:
             return ValidRecord(case, raw.position, value, ())
     warnings: list[str] = []
-    errors: list[_Invalid] = []
+    errors: list[tuple[str | None, str]] = []     # (field, message)
     try:
         value = _record(raw.data, record_type, "", raw.from_text, warnings, errors, 0)
     except _Invalid as error:
-        errors.append(error)
+        errors.append(error.noted())
     except RecursionError:
         return InvalidRecord(case, raw.position, None, "nested too deeply")
     if errors:
-        first, *rest = errors[:MAX_ERRORS]
-        return InvalidRecord(case, raw.position, first.field, first.message,
-                             more=tuple((e.field, e.message) for e in rest))
+        (field, message), *rest = errors[:MAX_ERRORS]
+        return InvalidRecord(case, raw.position, field, message, more=tuple(rest))
     return ValidRecord(case, raw.position, value, tuple(warnings))
 
 
@@ -260,7 +264,7 @@ def _record(data: dict, record_type: T.RecordType, path: str, from_text: bool,
             out[name] = _value(data[name], T.strip(field_type), field_path, from_text, warnings,
                                errors, depth + 1)
         except _Invalid as error:
-            errors.append(error)
+            errors.append(error.noted())
     return out
 
 
@@ -300,7 +304,7 @@ def _value(value, type_: T.Type, path: str, from_text: bool, warnings: list, err
                 items.append(_value(item, type_.elem, f"{path}[{i}]", from_text, warnings, errors,
                                     depth + 1))
             except _Invalid as error:
-                errors.append(error)
+                errors.append(error.noted())
         return tuple(items) if isinstance(type_, T.ListType) else frozenset(items)
     if isinstance(type_, T.EnumType):
         if not isinstance(value, str):

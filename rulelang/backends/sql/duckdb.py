@@ -19,6 +19,7 @@ from rulelang.backends.sql.compile import DECISION_COLUMNS, SqlProgram, compile_
 from rulelang.backends.sql.ingest import declare_enums
 from rulelang.core import ir
 from rulelang.decision import Decision, Unestablished
+from rulelang.errors import detached
 from rulelang.semantics import types as T
 
 _TABLE = "_rulelang_cases"
@@ -40,6 +41,8 @@ def arrow_type(t: T.Type):
         return pa.string()
     if t == T.DATE:
         return pa.date32()
+    if t == T.DURATION:     # as the SQL types it (dialects.py)
+        return pa.struct([("months", pa.int64()), ("days", pa.int64())])
     if isinstance(t, (T.ListType, T.SetType)):
         return pa.list_(arrow_type(t.elem))
     if isinstance(t, T.RecordType):
@@ -67,6 +70,8 @@ def to_arrow_value(value, t: T.Type):
         if exact != value or len(exact.as_tuple().digits) > 38:
             raise _NotRepresentable(value)
         return exact
+    if t == T.DURATION:
+        return {"months": value.months, "days": value.days}
     return value
 
 
@@ -177,7 +182,7 @@ def complete_in_python(engine, records: list, out: list, as_of, assume) -> None:
                 done = {d.agreement: d for d in decisions}
                 out[index] = [extra.get(a.name) or done[a.name] for a in program.agreements]
         except R.EvaluationError as error:   # the interpreter's error, for this record
-            out[index] = error
+            out[index] = detached(error)
 
 
 def collect_decisions(result, out: list) -> set:

@@ -29,6 +29,7 @@ from rulelang.backends.sql.compile import SqlProgram, compile_sql
 from rulelang.backends.sql.duckdb import (_NotRepresentable, arrow_type, collect_decisions, complete_in_python,
                                           to_arrow_value)
 from rulelang.core import ir
+from rulelang.errors import detached
 from rulelang.semantics import types as T
 
 DECIMAL_PLACES = 18   # the scale of DECIMAL(38, 18), as on DuckDB
@@ -100,6 +101,8 @@ def spark_type(t: T.Type):
         return S.StringType()
     if t == T.DATE:
         return S.DateType()
+    if t == T.DURATION:
+        return S.StructType([S.StructField("months", S.LongType()), S.StructField("days", S.LongType())])
     if isinstance(t, (T.ListType, T.SetType)):
         elem = t.elem if not isinstance(t.elem, T.Nothing) else T.TEXT
         return S.ArrayType(spark_type(elem), containsNull=True)
@@ -222,7 +225,7 @@ class SparkEngine:
             try:
                 out.append(self.fallback(value, as_of, assume, None))
             except R.EvaluationError as error:   # the interpreter's error, for this record
-                out.append(error)
+                out.append(detached(error))
         return out
 
     # ---- from Python ------------------------------------------------------------------------
@@ -307,4 +310,6 @@ def _from_spark(value, t: T.Type, path: str):
         return tuple(items) if isinstance(t, T.ListType) else frozenset(items)
     if t == T.DECIMAL:
         return Decimal(value)
+    if t == T.DURATION:
+        return R.Duration(value["months"], value["days"])
     return value
