@@ -8,7 +8,7 @@
 docs/api.md is the reference of every name below.
 """
 
-from rulelang.api import Decisions, Policy, check, load
+from rulelang.api import Decisions, Policy, check, format_text, load
 from rulelang.decision import Decision, Outcome, Status, Step, Unestablished
 from rulelang.diagnostics import Diagnostic, Severity, render
 from rulelang.errors import (ArgumentError, ConflictError, RecordError, RuleEvaluationError,
@@ -18,7 +18,7 @@ from rulelang.interpret import TestFailure, TestResult
 from rulelang.records import InvalidRecord
 from rulelang.runtime import Duration, Unknown
 
-__all__ = ["load", "check", "Policy", "Decisions", "Decision", "Outcome", "Status", "Step",
+__all__ = ["load", "check", "format_text", "Policy", "Decisions", "Decision", "Outcome", "Status", "Step",
            "Unestablished", "InvalidRecord", "Unknown", "Duration", "TestResult", "TestFailure",
            "Diagnostic", "Severity", "render", "RulelangError", "RuleSyntaxError", "RuleTypeError",
            "RuleSourceError", "ArgumentError", "UnknownNameError", "RecordError", "ConflictError",

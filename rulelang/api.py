@@ -17,7 +17,8 @@ from typing import Iterable, Iterator
 
 from rulelang.diagnostics import Diagnostic, Diagnostics, Severity, did_you_mean
 from rulelang.errors import (ArgumentError, ConflictError, RecordError, RuleEvaluationError,
-                             RuleSourceError, RuleSyntaxError, RuleTypeError, UnknownNameError)
+                             RulelangError, RuleSourceError, RuleSyntaxError, RuleTypeError,
+                             UnknownNameError)
 from rulelang.interpret import Evaluation
 from rulelang.records import InvalidRecord, RawRecord, ValidRecord, validate
 from rulelang.records.fastpath import SLOW, is_wide
@@ -64,6 +65,25 @@ def check(target, import_roots=()) -> list[Diagnostic]:
     diags = Diagnostics()
     checked(_refs(target), diags, [Path(r) for r in import_roots])
     return list(diags)
+
+
+def format_text(text: str, name: str = "<string>") -> str:
+    """Rule text laid out the one way `rulelang fmt` lays it out (its tokens, so its
+    meaning, and its comments kept; docs/language.md, "Layout"). Raises
+    RuleSyntaxError (with `.diagnostics`) when the text does not parse, and
+    RulelangError (RL0999) in the one case that is rulelang's bug: a layout that
+    would read otherwise than the text (it is checked, and refused)."""
+    from rulelang.syntax.formatter import format_source
+
+    if not isinstance(text, str):
+        raise ArgumentError(f"expected rule text, not {type(text).__name__}")
+    formatted = format_source(text, name)
+    if formatted.text is None:
+        diags = formatted.diagnostics
+        if any(d.code == "RL0999" for d in diags.errors):
+            raise RulelangError(_summary(diags, "internal"), list(diags))
+        raise RuleSyntaxError(_summary(diags, "syntax"), list(diags))
+    return formatted.text
 
 
 def load(target, import_roots=()) -> "Policy":

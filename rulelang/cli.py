@@ -475,6 +475,80 @@ def test(paths, verbose) -> None:
     sys.exit(EXIT_USER if failed else EXIT_OK)
 
 
+@cli.command("fmt")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--check", is_flag=True, help="Write nothing; list the files that are not laid out "
+              "as fmt lays them out, and exit 1 if there are any.")
+@click.option("--diff", is_flag=True, help="Write nothing; print what would change, as a unified diff.")
+def fmt(paths, check, diff) -> None:
+    """Lay out rule files one way (indents, spacing, blank lines), keeping every token
+    and comment: files are rewritten in place, `-` reads standard input and writes
+    standard output. The meaning is checked unchanged before anything is written."""
+    import difflib
+
+    from rulelang.syntax.formatter import format_source
+
+    files = _rule_files(paths)
+    changed = unchanged = failed = 0
+    for path in files:
+        name = "stdin" if path == "-" else str(path)
+        try:
+            text = sys.stdin.read() if path == "-" else path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            click.echo(f"error: cannot read {name}: {_reason(error)}", err=True)
+            failed += 1
+            continue
+        formatted = format_source(text, name)
+        if formatted.text is None:
+            _print_diagnostics(formatted.diagnostics, "text")
+            failed += 1
+            continue
+        if path == "-" and not (check or diff):
+            click.echo(formatted.text, nl=False)
+            continue
+        if formatted.text == text:
+            unchanged += 1
+            continue
+        changed += 1
+        if diff:
+            click.echo("".join(difflib.unified_diff(text.splitlines(True), formatted.text.splitlines(True),
+                                                    f"{name} (as it is)", f"{name} (formatted)")), nl=False)
+        if check:
+            click.echo(f"would reformat {name}", err=True)
+        elif not diff:
+            path.write_text(formatted.text, encoding="utf-8")
+    if paths != ("-",) or check or diff:
+        done = "would be reformatted" if check or diff else "reformatted"
+        click.echo(f"{changed} file(s) {done}, {unchanged} already formatted"
+                   + (f", {failed} could not be formatted" if failed else ""), err=True)
+    sys.exit(EXIT_USER if failed or (check and changed) else EXIT_OK)
+
+
+def _rule_files(paths) -> list:
+    """The files PATHS name: `-`, files, and the `.rules` files under folders, each once."""
+    files: list = []
+    for spec in paths:
+        if spec.startswith("stdlib:"):
+            raise click.UsageError(f"{spec}: the shipped rule files are not rewritten; "
+                                   "pass a path to a copy")
+        path = Path(spec)
+        if spec == "-":
+            files.append(spec)
+        elif path.is_dir():
+            files.extend(sorted(path.rglob("*.rules")))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise click.UsageError(f"{spec}: no such file or folder")
+    return list(dict.fromkeys(files))
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, UnicodeDecodeError):
+        return "it is not UTF-8 text"
+    return error.strerror or str(error)
+
+
 @cli.command()
 @click.argument("policy")
 @click.argument("case")
