@@ -317,3 +317,42 @@ def test_a_parquet_date_past_9999_in_a_list_of_records_is_an_error_of_its_record
     for row in (second, third):
         assert row["error"]["code"] == "RL0701" and f'got "{shown}' in row["error"]["message"]
     assert "Traceback" not in result.stderr
+
+
+def _wide_parquet(path, rows: int = 6_000, group: int = 200) -> int:
+    """A Parquet file of incompressible text in many row groups; its size in bytes."""
+    import os as _os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"id": [f"c-{n}" for n in range(rows)],
+                      "note": [_os.urandom(1500).hex() for _ in range(rows)]})
+    pq.write_table(table, path, row_group_size=group, compression="none")
+    return path.stat().st_size
+
+
+def test_a_parquet_file_is_not_held_as_it_is_read(tmp_path, monkeypatch):
+    """Memory holds the rows being read, not the file: a pre-buffered Parquet file
+    read through Python is read whole before its first batch, and one read from a
+    path keeps each row group it has read until it is closed (a 10M-record file:
+    230 MB more), so the reader does not pre-buffer."""
+    import tracemalloc
+
+    import pyarrow as pa
+
+    from rulelang.records import open_records, read
+
+    monkeypatch.setattr(read, "_PARQUET_BATCH", 100)         # rows read at a time
+    size = _wide_parquet(tmp_path / "wide.parquet")
+    held = []
+    tracemalloc.start()       # the file is read through Python: its bytes are Python's
+    try:
+        with open_records(str(tmp_path / "wide.parquet")) as source:
+            for n, record in enumerate(source):
+                if n % 1000 == 999:
+                    held.append(tracemalloc.get_traced_memory()[0] + pa.total_allocated_bytes())
+    finally:
+        tracemalloc.stop()
+    assert n + 1 == 6_000 and size > 15_000_000
+    assert max(held) < size / 4, [h >> 20 for h in held]

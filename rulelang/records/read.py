@@ -548,7 +548,9 @@ def _open_parquet(stream: IO[bytes], name: str, record_type, notes: list, closer
 
     source = stream if stream.seekable() else io.BytesIO(stream.read())
     try:
-        parquet = pq.ParquetFile(source)
+        # not pre-buffered: pyarrow then keeps every row group it has read until the
+        # file is closed (measured: a 230 MB file read through held 230 MB more)
+        parquet = pq.ParquetFile(source, pre_buffer=False)
     except (pa.ArrowException, OSError, ValueError) as error:
         raise InputError(f"{name} is not a readable Parquet file ({error})") from None
     columns = list(parquet.schema_arrow.names)
