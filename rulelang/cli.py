@@ -720,6 +720,18 @@ def report(policy, cases, out, group_by, as_of, assume, agreements, hide_not_in_
 
 
 
+@cli.command()
+@click.option("--stdio", is_flag=True, default=True, hidden=True,
+              help="Speak over standard input and output (the only way; editors pass it).")
+def lsp(stdio) -> None:
+    """The language server, for editors: diagnostics as you type, hover, go to
+    definition, references, the outline, completion and formatting (docs/editors.md)."""
+    _require("pygls", "the language server needs pygls", "lsp")
+    from rulelang.lsp.server import main as serve
+
+    serve()
+
+
 class _Terminated(KeyboardInterrupt):
     """SIGTERM (`kill`, a job scheduler's time limit), raised where the command is, so
     that it stops as on Ctrl-C: DuckDB's statement and Spark's job cancelled, the

@@ -23,6 +23,11 @@ def is_country(code: str) -> bool:
     return code in _codes()
 
 
+def name_of(code: str) -> str | None:
+    """The country's short name in ISO 3166-1, or None for a code that is not one."""
+    return _codes().get(code)
+
+
 # Codes in common use that are not ISO 3166-1 (EU, IOC/FIFA sports codes): each
 # would otherwise get a misleading "did you mean" (UK -> UKR) or none at all.
 _NOT_ISO = {"UK": "GBR", "EL": "GRC", "GER": "DEU", "SUI": "CHE", "NED": "NLD", "POR": "PRT",

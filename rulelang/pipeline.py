@@ -52,17 +52,27 @@ def checked(refs: list[resolve.ModuleRef], diags: Diagnostics,
             import_roots: list[Path] | None = None) -> Program | None:
     """Parse and check; None when a module does not parse (checking it would only
     cascade), else the checked Program, whose diagnostics may still hold errors."""
+    return checked_modules(refs, diags, import_roots)[1]
+
+
+def checked_modules(refs: list[resolve.ModuleRef], diags: Diagnostics,
+                    import_roots: list[Path] | None = None,
+                    open_texts: dict[str, str] | None = None
+                    ) -> tuple[list[resolve.LoadedModule], Program | None]:
+    """The loaded root modules (each with its AST, or None where it does not parse)
+    and, as `checked` gives it, the checked Program. `open_texts` (resolved path ->
+    text): files as an editor holds them, unsaved (the language server)."""
     from rulelang.semantics.check import check
 
-    roots = resolve.load_modules(refs, diags, import_roots)
+    roots = resolve.load_modules(refs, diags, import_roots, open_texts)
     if diags.has_errors:
-        return None
+        return roots, None
     try:
-        return check(roots, diags)
+        return roots, check(roots, diags)
     except RecursionError:  # the checker follows references between definitions recursively
         diags.error("RL0105", "definitions refer to one another too deeply to check",
                     help="shorten the chain of constants, rules or functions that use one another")
-        return None
+        return roots, None
 
 
 def build(refs: list[resolve.ModuleRef], diags: Diagnostics,

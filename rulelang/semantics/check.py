@@ -96,6 +96,7 @@ class Checker:
         for loaded in self.modules:
             self._link_imports(loaded)
         self._declare_types()
+        self.program.declared_types = {**self.enum_types, **self.record_types}
         self._declare_input()
         for loaded in self.modules:
             for decl in loaded.module.decls:

@@ -225,6 +225,7 @@ class Program:
     signatures: dict = attrs.Factory(dict)  # DefDecl -> (parameter types, result type)
     dates: dict = attrs.Factory(dict)       # DateLit -> date
     durations: dict = attrs.Factory(dict)   # DurationLit -> Duration
+    declared_types: dict = attrs.Factory(dict)  # EnumDecl / RecordDecl -> its EnumType / RecordType
 
     def agreement(self, name: str) -> AgreementInfo | None:
         return next((a for a in self.agreements if a.name == name), None)

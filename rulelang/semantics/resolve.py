@@ -30,6 +30,7 @@ class LoadedModule:
     module: ast.Module | None     # None when the file has syntax errors
     directory: Path | None        # where its own relative imports are looked up
     imports: list["LoadedModule"] = attrs.Factory(list)
+    import_decls: list[ast.Import] = attrs.Factory(list)  # the `import` behind each of imports
 
     @property
     def name(self) -> str:
@@ -38,7 +39,9 @@ class LoadedModule:
 
 @attrs.define
 class ModuleRef:
-    """What the user named on the command line or in `rulelang.load`."""
+    """What the user named on the command line or in `rulelang.load`. With both
+    `text` and `path`, the text is that file's (an editor's unsaved buffer): it is
+    read instead of the file, and imports are looked up beside the file."""
     path: Path | None = None
     text: str | None = None
     name: str = "<string>"
@@ -84,8 +87,10 @@ def _resolved(path: Path) -> Path | None:
 
 
 class _Loader:
-    def __init__(self, diags: Diagnostics, import_roots: list[Path]) -> None:
+    def __init__(self, diags: Diagnostics, import_roots: list[Path],
+                 open_texts: dict[str, str]) -> None:
         self.diags = diags
+        self.open_texts = open_texts  # resolved path -> the text an editor holds for it
         self.loaded: dict[str, LoadedModule] = {}
         self.in_progress: list[str] = []
         # a rule file reads nothing but `.rules` files under these folders
@@ -106,13 +111,19 @@ class _Loader:
             key = str(path)
         if key in self.loaded:
             return self.loaded[key]
-        source = read_source(path, self.diags, display)
+        if key in self.open_texts:
+            source = Source(display or display_name(path), self.open_texts[key])
+        else:
+            source = read_source(path, self.diags, display)
         if source is None:
             return None
         return self._load(key, source, path.resolve().parent)
 
-    def load_text(self, text: str, name: str) -> LoadedModule:
-        return self._load(f"<{name}>", Source(name, text), Path.cwd())
+    def load_text(self, text: str, name: str, path: Path | None = None) -> LoadedModule:
+        resolved = _resolved(path) if path is not None else None
+        if resolved is None:
+            return self._load(f"<{name}>", Source(name, text), Path.cwd())
+        return self._load(str(resolved), Source(name, text), resolved.parent)
 
     def _load(self, key: str, source: Source, directory: Path) -> LoadedModule:
         source, module, diagnostics = _parse_once(source.name, source.text)
@@ -128,6 +139,7 @@ class _Loader:
                 target = self._import(loaded, decl)
                 if target is not None:
                     loaded.imports.append(target)
+                    loaded.import_decls.append(decl)
         self.in_progress.pop()
         return loaded
 
@@ -188,17 +200,19 @@ def _parse_once(name: str, text: str) -> tuple[Source, ast.Module | None, tuple]
 
 
 def load_modules(refs: list[ModuleRef], diags: Diagnostics,
-                 import_roots: list[Path] | None = None) -> list[LoadedModule]:
+                 import_roots: list[Path] | None = None,
+                 open_texts: dict[str, str] | None = None) -> list[LoadedModule]:
     """Load the given root modules and everything they import. Imports may read
     `.rules` files under the stdlib, the folder of each root file, and
-    `import_roots` (rule text given as a string gets only what is listed)."""
+    `import_roots` (rule text given as a string gets only what is listed).
+    `open_texts` (resolved path -> text) stands in for files as an editor holds them."""
     folders = list(import_roots or [])
     folders += [ref.path.parent for ref in refs if ref.path is not None]
-    loader = _Loader(diags, folders)
+    loader = _Loader(diags, folders, open_texts or {})
     roots = []
     for ref in refs:
         if ref.text is not None:
-            roots.append(loader.load_text(ref.text, ref.name))
+            roots.append(loader.load_text(ref.text, ref.name, ref.path))
         elif ref.path is not None:
             module = loader.load_path(ref.path, None if ref.name == "<string>" else ref.name)
             if module is not None:

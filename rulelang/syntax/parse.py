@@ -112,6 +112,11 @@ def _parser() -> tuple[lark.Lark, _NewlinePostLexer]:
     return parser, postlex
 
 
+def keywords() -> list[str]:
+    """The words the grammar reserves (`rule`, `when`, `cite`, ...), sorted."""
+    return sorted(word for word in _parser()[1].literal_of.values() if word.isidentifier())
+
+
 def describe_terminal(name: str) -> str:
     """How a terminal is shown to a user: `)` rather than RPAR."""
     if name in _TOKEN_TEXT:

@@ -1,0 +1,297 @@
+"""The language server: `rulelang lsp`, over stdio (pygls).
+
+Each open rule file is analysed (analysis.py: the pipeline's own passes) when it
+opens and on every change; a change re-analyses the open files that import it
+too. Requests are answered from the last analysis: diagnostics, hover, go to
+definition, references and highlights, the outline, completion and formatting.
+This module only translates between the protocol and those answers.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+from rulelang.diagnostics import Diagnostic
+from rulelang.lsp import completion, describe, places, workspace
+from rulelang.lsp.analysis import Analysis, analyse
+from rulelang.lsp.outline import Symbol, outline
+from rulelang.lsp.positions import UTF16, line_index
+from rulelang.span import Source, Span
+
+_LOG = logging.getLogger(__name__)
+
+
+class RulelangServer(LanguageServer):
+    def __init__(self) -> None:
+        from importlib.metadata import version
+
+        super().__init__("rulelang", version("rulelang"))
+        self.analyses: dict[str, Analysis] = {}
+        self.checked: dict[str, Analysis] = {}  # the last analysis with a checked program
+
+    # ---- analysing ---------------------------------------------------------------------------
+
+    def refresh(self, uri: str, importers: bool = True) -> None:
+        """Analyse the file at `uri` and (unless told not to) the open files that read it."""
+        self._analyse(uri)
+        if importers:
+            self._analyse_importers(uri)
+
+    def forget(self, uri: str) -> None:
+        """A file closed: its marks go, and its importers read it from disk again."""
+        self.analyses.pop(uri, None)
+        self.checked.pop(uri, None)
+        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        self._analyse_importers(uri, closed=uri)
+
+    def _analyse_importers(self, uri: str, closed: str | None = None) -> None:
+        changed = _path_of(uri)
+        for other, analysis in list(self.analyses.items()):
+            if other != uri and changed is not None and str(changed) in analysis.files:
+                self._analyse(other, closed)
+
+    def differs_from_disk(self, uri: str) -> bool:
+        path = _path_of(uri)
+        try:
+            on_disk = path.read_text(encoding="utf-8-sig") if path is not None else None
+        except (OSError, ValueError):
+            return True
+        return on_disk != self.workspace.get_text_document(uri).source
+
+    def _analyse(self, uri: str, closed: str | None = None) -> None:
+        document = self.workspace.get_text_document(uri)
+        path = _path_of(uri)
+        analysis = analyse(document.source, str(path) if path else uri, path,
+                           self.open_texts({uri, closed}))
+        self.analyses[uri] = analysis
+        if analysis.program is not None:
+            self.checked[uri] = analysis
+        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
+            uri=uri, version=document.version,
+            diagnostics=[self._diagnostic(d, analysis) for d in analysis.diagnostics]))
+
+    def open_texts(self, but: set) -> dict[str, str]:
+        """The texts of the other open files (a file being closed is read from disk)."""
+        texts = {}
+        for uri, document in self.workspace.text_documents.items():
+            path = _path_of(uri)
+            if uri not in but and path is not None:
+                texts[str(path)] = document.source
+        return texts
+
+    # ---- from rulelang's values to the protocol's -------------------------------------------
+
+    def encoding(self) -> str:
+        return str(getattr(self.workspace.position_encoding, "value", None) or UTF16)
+
+    def range(self, span: Span) -> lsp.Range:
+        start, end = line_index(span.source.text, self.encoding()).range(span)
+        return lsp.Range(start=lsp.Position(*start), end=lsp.Position(*end))
+
+    def location(self, span: Span, analysis: Analysis) -> lsp.Location | None:
+        uri = _uri_of(span.source, analysis)
+        return lsp.Location(uri=uri, range=self.range(span)) if uri is not None else None
+
+    def _diagnostic(self, diagnostic: Diagnostic, analysis: Analysis) -> lsp.Diagnostic:
+        message = diagnostic.message + (f"\nhelp: {diagnostic.help}" if diagnostic.help else "")
+        related = [lsp.DiagnosticRelatedInformation(location=location, message=label.message)
+                   for label in diagnostic.labels
+                   if (location := self.location(label.span, analysis)) is not None]
+        return lsp.Diagnostic(
+            range=self.range(diagnostic.span), message=message, code=diagnostic.code,
+            source="rulelang", related_information=related or None,
+            severity=lsp.DiagnosticSeverity.Error if diagnostic.is_error
+            else lsp.DiagnosticSeverity.Warning)
+
+    def offset(self, uri: str, position: lsp.Position) -> int:
+        text = self.workspace.get_text_document(uri).source
+        return line_index(text, self.encoding()).offset(position.line, position.character)
+
+    def uses(self, analysis: Analysis, target, uri: str) -> list[workspace.Use]:
+        """The uses of a target in the files the analysis read and in the workspace's."""
+        folders = [Path(p) for folder in self.workspace.folders.values()
+                   if (p := _path_of(folder.uri)) is not None]
+        if not folders and self.workspace.root_path:
+            folders = [Path(self.workspace.root_path)]
+        if not folders and (path := _path_of(uri)) is not None:
+            folders = [path.parent]  # no workspace: the file's own folder
+        return workspace.uses(analysis, target, workspace.rule_files(folders), self.open_texts(set()))
+
+    def use_location(self, use: workspace.Use) -> lsp.Location:
+        return lsp.Location(uri=_uri_of_key(use.path), range=self.range(use.span))
+
+    def place(self, uri: str, position: lsp.Position) -> tuple[Analysis, places.Place] | None:
+        """What is at a position, when the file's analysis is of its text as it is and
+        has a checked program."""
+        analysis = self.analyses.get(uri)
+        document = self.workspace.get_text_document(uri)
+        if analysis is None or analysis.program is None or analysis.source.text != document.source:
+            return None
+        found = places.place_at(analysis.program, analysis.module, self.offset(uri, position))
+        return (analysis, found) if found is not None else None
+
+    def target_at(self, uri: str, position: lsp.Position) -> tuple[Analysis, places.Place] | None:
+        """As `place`, when what is there names something."""
+        found = self.place(uri, position)
+        return found if found is not None and found[1].target is not None else None
+
+
+def _path_of(uri: str) -> Path | None:
+    path = to_fs_path(uri) if uri.startswith("file:") else None
+    return Path(path).resolve() if path else None
+
+
+def _uri_of_key(key: str) -> str:
+    """A module's key (resolved path, or `<uri>` for a buffer never saved) as a URI."""
+    return key[1:-1] if key.startswith("<") else from_fs_path(key)
+
+
+def _uri_of(source: Source, analysis: Analysis) -> str | None:
+    loaded = analysis.module_of(source)
+    if loaded is None or loaded.key.startswith("<"):
+        return None
+    return from_fs_path(loaded.key)
+
+
+def _symbol(symbol: Symbol, server: RulelangServer) -> lsp.DocumentSymbol:
+    return lsp.DocumentSymbol(
+        name=symbol.name, detail=symbol.detail or None, kind=lsp.SymbolKind[symbol.kind],
+        range=server.range(symbol.span), selection_range=server.range(symbol.name_span),
+        children=[_symbol(child, server) for child in symbol.children] or None)
+
+
+def build() -> RulelangServer:
+    server = RulelangServer()
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: RulelangServer, params: lsp.DidOpenTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.refresh(uri, importers=ls.differs_from_disk(uri))
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: RulelangServer, params: lsp.DidChangeTextDocumentParams) -> None:
+        ls.refresh(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: RulelangServer, params: lsp.DidSaveTextDocumentParams) -> None:
+        ls.refresh(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: RulelangServer, params: lsp.DidCloseTextDocumentParams) -> None:
+        ls.forget(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_HOVER)
+    def hover(ls: RulelangServer, params: lsp.HoverParams) -> lsp.Hover | None:
+        found = ls.place(params.text_document.uri, params.position)
+        if found is None:
+            return None
+        analysis, place = found
+        text = describe.describe(analysis.program, place.target, place.path[-1])
+        if text is None:
+            return None
+        return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text),
+                         range=ls.range(place.span))
+
+    @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
+    def definition(ls: RulelangServer, params: lsp.DefinitionParams) -> lsp.Location | None:
+        if (found := ls.target_at(params.text_document.uri, params.position)) is None:
+            return None
+        analysis, place = found
+        span = places.definition(analysis.program, place.target)
+        return ls.location(span, analysis) if span is not None else None
+
+    @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
+    def references(ls: RulelangServer, params: lsp.ReferenceParams) -> list[lsp.Location] | None:
+        if (found := ls.target_at(params.text_document.uri, params.position)) is None:
+            return None
+        analysis, place = found
+        uses = ls.uses(analysis, place.target, params.text_document.uri)
+        declared = places.definition(analysis.program, place.target)
+        if not params.context.include_declaration and declared is not None:
+            uses = [u for u in uses if u.span.start != declared.start
+                    or u.span.source.text != declared.source.text]
+        return [ls.use_location(use) for use in uses]
+
+    @server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
+    def prepare_rename(ls: RulelangServer, params: lsp.PrepareRenameParams) -> lsp.Range | None:
+        if (found := ls.target_at(params.text_document.uri, params.position)) is None:
+            return None
+        analysis, place = found
+        if workspace.renameable(analysis, place.target) is None:
+            return None
+        return ls.range(place.span)
+
+    @server.feature(lsp.TEXT_DOCUMENT_RENAME)
+    def rename(ls: RulelangServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
+        uri = params.text_document.uri
+        if (found := ls.target_at(uri, params.position)) is None:
+            return None
+        analysis, place = found
+        if workspace.renameable(analysis, place.target) is None:
+            raise JsonRpcInvalidParams("this name is not one of your rule files' to rename")
+        try:
+            edits = workspace.rename_edits(ls.uses(analysis, place.target, uri), params.new_name,
+                                           ls.open_texts(set()))
+        except workspace.RenameRefused as refused:
+            raise JsonRpcInvalidParams(str(refused)) from None
+        return lsp.WorkspaceEdit(changes={
+            _uri_of_key(key): [lsp.TextEdit(range=ls.range(span), new_text=new) for span, new in changes]
+            for key, changes in edits.items()})
+
+    @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
+    def highlight(ls: RulelangServer,
+                  params: lsp.DocumentHighlightParams) -> list[lsp.DocumentHighlight] | None:
+        if (found := ls.target_at(params.text_document.uri, params.position)) is None:
+            return None
+        analysis, place = found
+        spans = places.references(analysis.program, place.target, [analysis.module])
+        return [lsp.DocumentHighlight(range=ls.range(span)) for span in spans]
+
+    @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def symbols(ls: RulelangServer,
+                params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol] | None:
+        analysis = ls.analyses.get(params.text_document.uri)
+        if analysis is None or analysis.module is None:
+            return None
+        return [_symbol(symbol, ls) for symbol in outline(analysis.module)]
+
+    @server.feature(lsp.TEXT_DOCUMENT_COMPLETION,
+                    lsp.CompletionOptions(trigger_characters=["."]))
+    def complete(ls: RulelangServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
+        uri = params.text_document.uri
+        analysis = ls.checked.get(uri) or ls.analyses.get(uri)
+        if analysis is None:
+            return None
+        text = ls.workspace.get_text_document(uri).source
+        items = completion.completions(analysis, text, ls.offset(uri, params.position))
+        return lsp.CompletionList(is_incomplete=False, items=[
+            lsp.CompletionItem(label=item.label, kind=lsp.CompletionItemKind[item.kind],
+                               detail=item.detail or None) for item in items])
+
+    @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
+    def formatting(ls: RulelangServer,
+                   params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit] | None:
+        from rulelang.api import format_text
+        from rulelang.errors import RulelangError
+
+        document = ls.workspace.get_text_document(params.text_document.uri)
+        try:
+            formatted = format_text(document.source, document.uri)
+        except RulelangError:  # it does not parse (its diagnostics say where) or RL0999
+            return None
+        if formatted == document.source:
+            return []
+        whole = Span(Source(document.uri, document.source), 0, len(document.source))
+        return [lsp.TextEdit(range=ls.range(whole), new_text=formatted)]
+
+    return server
+
+
+def main() -> None:
+    build().start_io()

@@ -1,0 +1,545 @@
+"""The language server: its answers in process (analysis, places, hover text,
+completion, outline, positions), then the server itself over stdio, as an
+editor drives it (pytest-lsp)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+from lsprotocol import types as lsp
+from pygls.uris import to_fs_path
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from rulelang.cli import cli
+from rulelang.lsp import completion, describe, places, workspace
+from rulelang.lsp.analysis import analyse
+from rulelang.lsp.outline import outline
+from rulelang.lsp.positions import UTF8, UTF16, UTF32, LineIndex
+from rulelang.syntax.parse import keywords
+
+SHARED = """\
+enum Entry { port_of_entry, between_ports }
+
+record Case {
+  id: text
+  age: int?
+  entry: Entry?
+  claim_date: date
+}
+"""
+
+MAIN = """\
+import shared
+
+input case: Case as_of claim_date
+
+rule is_child: bool? = case.age < 18 cite "Art. 2"
+
+def older_than(years: int): bool? = let limit = years in case.age > limit
+
+agreement demo "A demonstration agreement" {
+  parties USA, CAN
+  returns_to CAN cite "Art. 4"
+  cite "Agreement of 5 Dec 2002"
+
+  timeline {
+    2002-12-05 signed
+    2004-12-29 in_force
+  }
+
+  applies when {
+    case.entry == port_of_entry cite "Art. 4(1)"
+  }
+
+  exception minor "a child" when is_child cite "Art. 4(2)"
+  exception elderly "a person over 64" when older_than(64) cite "Art. 4(3)"
+}
+
+test "a child is exempt" {
+  given case = { id: "c-1", age: 10, entry: port_of_entry, claim_date: 2024-05-01 }
+  expect demo.exceptions == {minor}
+}
+"""
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "shared.rules").write_text(SHARED)
+    (tmp_path / "main.rules").write_text(MAIN)
+    return tmp_path
+
+
+def _analysed(folder: Path, text: str = MAIN, open_texts=None):
+    path = (folder / "main.rules").resolve()
+    return analyse(text, str(path), path, open_texts)
+
+
+def _at(analysis, needle: str, into: int = 1, occurrence: int = 0):
+    offset = -1
+    for _ in range(occurrence + 1):
+        offset = analysis.source.text.index(needle, offset + 1)
+    return places.place_at(analysis.program, analysis.module, offset + into)
+
+
+# ---- analysis: the pipeline's passes on an editor's text -----------------------------------
+
+def test_a_file_that_checks_has_no_diagnostics_and_its_program(folder):
+    analysis = _analysed(folder)
+    assert analysis.diagnostics == ()
+    assert analysis.program is not None
+    assert str((folder / "shared.rules").resolve()) in analysis.files
+
+
+def test_an_error_is_shown_where_it_is_with_its_code(folder):
+    analysis = _analysed(folder, MAIN.replace("case.age < 18", "case.age < true"))
+    [diagnostic] = analysis.diagnostics
+    assert diagnostic.code == "RL0307"
+    assert diagnostic.span.start == MAIN.index("< 18")
+
+
+def test_an_error_in_an_imported_file_is_shown_on_the_import_that_reads_it(folder):
+    broken = SHARED.replace("age: int?", "age: integer?")
+    analysis = _analysed(folder, open_texts={str((folder / "shared.rules").resolve()): broken})
+    assert analysis.diagnostics, "the unsaved text of shared.rules was not read"
+    shown = analysis.diagnostics[0]
+    assert shown.code == "RL0106"
+    assert shown.span.text == "import shared"
+    assert shown.message.startswith("in `")
+    assert shown.labels[0].span.source.text == broken
+
+
+def test_text_that_does_not_parse_gets_a_syntax_diagnostic_and_no_program(folder):
+    analysis = _analysed(folder, MAIN.replace("rule is_child", "rule is child"))
+    assert analysis.program is None
+    assert [d.code for d in analysis.diagnostics] == ["RL0001"]
+
+
+# ---- what a place is -----------------------------------------------------------------------
+
+def test_a_use_and_its_declaration_name_one_target(folder):
+    analysis = _analysed(folder)
+    use = _at(analysis, "is_child cite \"Art. 4(2)\"")
+    declared = _at(analysis, "rule is_child", into=6)
+    assert use.target is declared.target
+    assert places.definition(analysis.program, use.target).text == "is_child"
+
+
+def test_a_field_is_defined_in_the_imported_record(folder):
+    analysis = _analysed(folder)
+    place = _at(analysis, "case.age < 18", into=6)
+    assert place.span.text == "age"
+    span = places.definition(analysis.program, place.target)
+    assert span.source.text == SHARED and span.text == "age"
+
+
+def test_references_find_every_use_and_the_declaration(folder):
+    analysis = _analysed(folder)
+    member = _at(analysis, "entry == port_of_entry", into=10)
+    spans = places.references(analysis.program, member.target,
+                              [m.module for m in analysis.modules])
+    in_main = [s for s in spans if s.source.text == MAIN]
+    in_shared = [s for s in spans if s.source.text == SHARED]
+    assert [s.text for s in in_main] == ["port_of_entry", "port_of_entry"]
+    assert [s.text for s in in_shared] == ["port_of_entry"]
+
+
+def test_an_exception_named_in_a_test_is_the_agreements_exception(folder):
+    analysis = _analysed(folder)
+    place = _at(analysis, "{minor}", into=1)
+    assert places.definition(analysis.program, place.target).text == "minor"
+    assert places.definition(analysis.program, place.target).start == MAIN.index("minor \"a child\"")
+
+
+def test_a_local_and_a_parameter_are_their_bindings(folder):
+    analysis = _analysed(folder)
+    limit = _at(analysis, "> limit", into=3)
+    assert places.definition(analysis.program, limit.target).start == MAIN.index("limit =")
+    years = _at(analysis, "= years", into=3)
+    assert places.definition(analysis.program, years.target).start == MAIN.index("years:")
+
+
+def test_a_type_name_goes_to_its_record(folder):
+    analysis = _analysed(folder)
+    place = _at(analysis, "case: Case", into=7)
+    assert places.definition(analysis.program, place.target).text == "Case"
+
+
+# ---- hover text ----------------------------------------------------------------------------
+
+def _hover(analysis, needle, into=1, occurrence=0):
+    place = _at(analysis, needle, into, occurrence)
+    return describe.describe(analysis.program, place.target, place.path[-1])
+
+
+def test_hover_says_a_rules_type_and_citations(folder):
+    text = _hover(_analysed(folder), "when is_child", into=6)
+    assert "rule is_child: bool?" in text and "Art. 2" in text
+
+
+def test_hover_on_an_agreement_gives_its_title_cites_and_timeline(folder):
+    text = _hover(_analysed(folder), "demo.exceptions")
+    assert "A demonstration agreement" in text
+    assert "Agreement of 5 Dec 2002" in text
+    assert "2004-12-29 in_force" in text and "`minor`" in text
+
+
+def test_hover_on_a_field_a_function_a_country_and_a_local(folder):
+    analysis = _analysed(folder)
+    assert "Case.age: int?" in _hover(analysis, "case.age < 18", into=6)
+    assert "def older_than(years: int): bool?" in _hover(analysis, "def older_than", into=5)
+    assert "Canada" in _hover(analysis, "CAN cite")
+    assert "limit: int" in _hover(analysis, "> limit", into=3)
+
+
+def test_hover_on_an_expression_gives_its_type(folder):
+    analysis = _analysed(folder)
+    text = _hover(analysis, "< 18", into=2)
+    assert text is not None and ": int" in text
+
+
+# ---- completion ----------------------------------------------------------------------------
+
+def _complete(analysis, text, offset):
+    return {c.label: c for c in completion.completions(analysis, text, offset)}
+
+
+def test_after_a_dot_the_fields_of_the_record(folder):
+    analysis = _analysed(folder)
+    typing = MAIN.replace("case.age < 18", "case. < 18")
+    found = _complete(analysis, typing, typing.index("case.") + 5)
+    assert set(found) == {"id", "age", "entry", "claim_date"}
+    assert found["age"].detail == "int?"
+
+
+def test_after_an_agreement_and_a_dot_the_decisions_fields(folder):
+    analysis = _analysed(folder)
+    typing = MAIN.replace("demo.exceptions", "demo.exc")
+    found = _complete(analysis, typing, typing.index("demo.exc") + 8)
+    assert {"status", "outcome", "exceptions", "missing", "unestablished"} <= set(found)
+
+
+def test_elsewhere_names_keywords_and_members_in_reach(folder):
+    analysis = _analysed(folder)
+    found = _complete(analysis, MAIN, MAIN.index("is_child cite \"Art. 4(2)\""))
+    assert {"is_child", "older_than", "demo", "Case", "port_of_entry", "len"} <= set(found)
+    assert set(keywords()) <= set(found)
+    assert "CAN" not in found  # country codes only once one is begun
+    typed = _complete(analysis, MAIN + "\nCA", len(MAIN) + 3)
+    assert "CAN" in typed and "Canada" in typed["CAN"].detail
+
+
+# ---- outline -------------------------------------------------------------------------------
+
+def test_the_outline_lists_declarations_and_what_they_name(folder):
+    symbols = outline(_analysed(folder).module)
+    assert [(s.name, s.kind) for s in symbols] == [
+        ("case", "Variable"), ("is_child", "Property"), ("older_than", "Function"),
+        ("demo", "Namespace"), ("a child is exempt", "Method")]
+    assert [c.name for c in symbols[3].children] == ["minor", "elderly"]
+
+
+# ---- positions -----------------------------------------------------------------------------
+
+def test_columns_count_the_clients_code_units():
+    text = "# 🇺🇸 é\nrule"
+    offset = text.index("é") + 1
+    assert LineIndex(text, UTF16).position(offset) == (0, 2 + 4 + 1 + 1)
+    assert LineIndex(text, UTF8).position(offset) == (0, 2 + 8 + 1 + 2)
+    assert LineIndex(text, UTF32).position(offset) == (0, 2 + 2 + 1 + 1)
+    assert LineIndex(text, UTF16).position(len(text)) == (1, 4)
+
+
+@given(st.text(st.sampled_from(["a", "\n", "é", "😀", "\r"]), max_size=30),
+       st.sampled_from([UTF8, UTF16, UTF32]))
+def test_an_offset_goes_to_a_position_and_back(text, encoding):
+    index = LineIndex(text, encoding)
+    for offset in range(len(text) + 1):
+        assert index.offset(*index.position(offset)) == offset
+
+
+def test_a_position_past_the_end_is_clamped():
+    index = LineIndex("ab\ncd", UTF16)
+    assert index.offset(0, 99) == 2
+    assert index.offset(7, 0) == 5
+    assert index.offset(-1, 0) == 0
+
+
+# ---- the command ---------------------------------------------------------------------------
+
+def test_without_pygls_the_command_says_which_extra_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pygls", None)
+    result = CliRunner().invoke(cli, ["lsp"])
+    assert result.exit_code == 2
+    assert "pip install 'rulelang[lsp]'" in result.output
+
+
+# ---- the server, over stdio ----------------------------------------------------------------
+
+@pytest_lsp.fixture(scope="module",
+                    config=ClientServerConfig(server_command=[sys.executable, "-m", "rulelang.lsp"]))
+async def client(lsp_client: LanguageClient):
+    await lsp_client.initialize_session(lsp.InitializeParams(capabilities=lsp.ClientCapabilities()))
+    lsp_client.published = {}  # uri -> the version whose diagnostics came last
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("project")
+    (folder / "shared.rules").write_text(SHARED)
+    (folder / "main.rules").write_text(MAIN)
+    return folder
+
+
+def _uri(path: Path) -> str:
+    return path.resolve().as_uri()
+
+
+async def _published(client: LanguageClient, uri: str, version: int) -> list[lsp.Diagnostic]:
+    """The diagnostics the server publishes for this version of the file (those of
+    other files, checked again because they import it, may come first)."""
+    while client.published.get(uri) != version:
+        params = await asyncio.wait_for(
+            client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), timeout=60)
+        client.published[params.uri] = params.version
+    return list(client.diagnostics[uri])
+
+
+async def _open(client: LanguageClient, path: Path, text: str) -> str:
+    uri = _uri(path)
+    client.published.pop(uri, None)
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(
+        text_document=lsp.TextDocumentItem(uri=uri, language_id="rulelang", version=1, text=text)))
+    await _published(client, uri, 1)
+    return uri
+
+
+async def _change(client: LanguageClient, uri: str, text: str, version: int) -> None:
+    client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+        text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)]))
+    await _published(client, uri, version)
+
+
+def _position(text: str, needle: str, into: int = 1) -> lsp.Position:
+    offset = text.index(needle) + into
+    line = text.count("\n", 0, offset)
+    column = offset - (text.rfind("\n", 0, offset) + 1)
+    return lsp.Position(line=line, character=column)
+
+
+def _doc(uri: str) -> lsp.TextDocumentIdentifier:
+    return lsp.TextDocumentIdentifier(uri=uri)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_server_diagnostics_appear_and_clear_as_the_text_changes(client, project):
+    path = project / "typing.rules"
+    path.write_text(MAIN)
+    broken = MAIN.replace("case.age < 18", "case.age < \"18\"")
+    uri = await _open(client, path, broken)
+    [shown] = client.diagnostics[uri]
+    assert shown.source == "rulelang" and shown.code.startswith("RL03")
+    assert shown.severity == lsp.DiagnosticSeverity.Error
+    start = _position(broken, "case.age < \"18\"", 0)
+    assert shown.range.start.line == start.line
+    await _change(client, uri, MAIN, 2)
+    assert list(client.diagnostics[uri]) == []
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_server_reads_an_open_imported_file_as_the_editor_holds_it(client, project):
+    main_uri = await _open(client, project / "main.rules", MAIN)
+    assert list(client.diagnostics[main_uri]) == []
+    shared_uri = await _open(client, project / "shared.rules", SHARED)
+    # unsaved: the record loses a field main.rules reads; main.rules is checked again
+    client.published.pop(main_uri)
+    try:
+        await _change(client, shared_uri, SHARED.replace("  age: int?\n", ""), 2)
+        shown = await _published(client, main_uri, 1)
+        assert {d.code for d in shown} == {"RL0107"}
+        assert shown[0].range.start == _position(MAIN, "age < 18", 0)
+    finally:
+        client.published.pop(main_uri)
+        await _change(client, shared_uri, SHARED, 3)
+    assert await _published(client, main_uri, 1) == []
+    # closed unsaved, shared.rules is read from disk again
+    client.published.pop(main_uri)
+    await _change(client, shared_uri, SHARED.replace("  age: int?\n", ""), 4)
+    assert await _published(client, main_uri, 1) != []
+    client.published.pop(main_uri)
+    client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=_doc(shared_uri)))
+    assert await _published(client, main_uri, 1) == []
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_server_hover_definition_and_references(client, project):
+    path = project / "hover.rules"
+    path.write_text(MAIN)
+    uri = await _open(client, path, MAIN)
+    hover = await client.text_document_hover_async(lsp.HoverParams(
+        text_document=_doc(uri), position=_position(MAIN, "when is_child", 6)))
+    assert "rule is_child: bool?" in hover.contents.value
+    found = await client.text_document_definition_async(lsp.DefinitionParams(
+        text_document=_doc(uri), position=_position(MAIN, "case.age < 18", 6)))
+    assert found.uri == _uri(project / "shared.rules")  # another file
+    assert found.range.start == _position(SHARED, "age:", 0)
+    uses = await client.text_document_references_async(lsp.ReferenceParams(
+        text_document=_doc(uri), position=_position(MAIN, "rule is_child", 6),
+        context=lsp.ReferenceContext(include_declaration=False)))
+    assert [u.range.start for u in uses] == [_position(MAIN, "is_child cite \"Art. 4(2)\"", 0)]
+    marks = await client.text_document_document_highlight_async(lsp.DocumentHighlightParams(
+        text_document=_doc(uri), position=_position(MAIN, "rule is_child", 6)))
+    assert len(marks) == 2
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_server_outline_completion_and_formatting(client, project):
+    messy = MAIN.replace("rule is_child: bool? = case.age < 18", "rule   is_child :bool?=case.age<18")
+    path = project / "messy.rules"
+    path.write_text(messy)
+    uri = await _open(client, path, messy)
+    symbols = await client.text_document_document_symbol_async(
+        lsp.DocumentSymbolParams(text_document=_doc(uri)))
+    assert [s.name for s in symbols][:4] == ["case", "is_child", "older_than", "demo"]
+    assert symbols[3].kind == lsp.SymbolKind.Namespace
+    edits = await client.text_document_formatting_async(lsp.DocumentFormattingParams(
+        text_document=_doc(uri), options=lsp.FormattingOptions(tab_size=2, insert_spaces=True)))
+    assert len(edits) == 1 and edits[0].new_text == MAIN
+    typing = messy.replace("case.age<18", "case.")
+    await _change(client, uri, typing, 2)
+    items = await client.text_document_completion_async(lsp.CompletionParams(
+        text_document=_doc(uri), position=_position(typing, "case. cite", 5)))
+    assert {"id", "age", "entry", "claim_date"} == {i.label for i in items.items}
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_server_counts_columns_in_utf16(client, project):
+    text = MAIN.replace("rule is_child: bool? = case.age < 18",
+                        "rule is_child: bool? = \"🇺🇸\" == \"x\" and case.age < true")
+    path = project / "emoji.rules"
+    path.write_text(text)
+    uri = await _open(client, path, text)
+    [shown] = client.diagnostics[uri]
+    operator = text.index("< true")
+    before = text[text.rfind("\n", 0, operator) + 1:operator]
+    # the flag is 2 characters and 4 UTF-16 code units: counted in characters, the
+    # mark would be 2 columns left of the operator
+    assert shown.range.start.character == len(before.encode("utf-16-le")) // 2 == len(before) + 2
+    assert shown.range.end.character == shown.range.start.character + 1
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_server_keeps_answering_after_nonsense(client, project):
+    path = project / "nonsense.rules"
+    uri = await _open(client, path, "rule rule rule {{{ ))) 💥\n\x00")
+    assert client.diagnostics[uri], "nonsense must get a diagnostic"
+    assert all(d.code.startswith("RL0") for d in client.diagnostics[uri])
+    hover = await client.text_document_hover_async(lsp.HoverParams(
+        text_document=_doc(uri), position=lsp.Position(line=0, character=6)))
+    assert hover is None
+    symbols = await client.text_document_document_symbol_async(
+        lsp.DocumentSymbolParams(text_document=_doc(uri)))
+    assert symbols is None
+    fine = project / "fine.rules"
+    fine.write_text(MAIN)
+    assert list(client.diagnostics[await _open(client, fine, MAIN)]) == []
+
+
+# ---- uses across the workspace, and renaming -----------------------------------------------
+
+OTHER = """\
+import shared
+
+input person: Case as_of claim_date
+
+rule young: bool? = person.age < 30
+"""
+
+
+def _workspace(folder: Path) -> Path:
+    (folder / "other.rules").write_text(OTHER)
+    return folder
+
+
+def test_uses_are_found_in_files_that_import_the_declaring_one(folder):
+    _workspace(folder)
+    analysis = _analysed(folder)
+    field = _at(analysis, "case.age < 18", into=6)
+    found = workspace.uses(analysis, field.target, workspace.rule_files([folder]), {})
+    by_file = {}
+    for use in found:
+        by_file.setdefault(Path(use.path).name, []).append(use.span.text)
+    assert by_file == {"main.rules": ["age", "age", "age"], "shared.rules": ["age"],
+                       "other.rules": ["age"]}
+
+
+def test_a_rename_edits_every_file_and_still_checks(folder):
+    _workspace(folder)
+    analysis = _analysed(folder)
+    field = _at(analysis, "case.age < 18", into=6)
+    found = workspace.uses(analysis, field.target, workspace.rule_files([folder]), {})
+    edits = workspace.rename_edits(found, "years_old", {})
+    renamed = workspace.renamed_texts(edits)
+    assert {Path(p).name for p in renamed} == {"main.rules", "shared.rules", "other.rules"}
+    assert "person.years_old < 30" in renamed[str((folder / "other.rules").resolve())]
+    assert "age" not in renamed[str((folder / "shared.rules").resolve())]
+    assert workspace.errors_in(renamed, {}) == []
+
+
+def test_a_rename_that_would_clash_is_refused(folder):
+    analysis = _analysed(folder)
+    rule = _at(analysis, "rule is_child", into=6)
+    found = workspace.uses(analysis, rule.target, [], {})
+    with pytest.raises(workspace.RenameRefused, match="RL0102"):
+        workspace.rename_edits(found, "older_than", {})
+    with pytest.raises(workspace.RenameRefused, match="keyword"):
+        workspace.rename_edits(found, "when", {})
+    with pytest.raises(workspace.RenameRefused, match="not a name"):
+        workspace.rename_edits(found, "2x", {})
+
+
+def test_shipped_declarations_countries_and_builtins_are_not_renamed(folder, tmp_path):
+    analysis = _analysed(folder)
+    assert workspace.renameable(analysis, _at(analysis, "CAN cite").target) is None
+    user = tmp_path / "user.rules"
+    user.write_text("import common\nrule adult: bool? = case.age >= 18\n")
+    shipped = analyse(user.read_text(), str(user), user.resolve())
+    age = places.place_at(shipped.program, shipped.module, user.read_text().index("age >=") + 1)
+    assert age.target is not None and workspace.renameable(shipped, age.target) is None
+    adult = places.place_at(shipped.program, shipped.module, user.read_text().index("adult"))
+    assert workspace.renameable(shipped, adult.target) is not None
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_server_finds_uses_and_renames_across_the_workspace(client, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("renaming")
+    for name, text in (("shared.rules", SHARED), ("main.rules", MAIN), ("other.rules", OTHER)):
+        (folder / name).write_text(text)
+    uri = await _open(client, folder / "main.rules", MAIN)
+    at_age = _position(MAIN, "case.age < 18", 6)
+    uses = await client.text_document_references_async(lsp.ReferenceParams(
+        text_document=_doc(uri), position=at_age,
+        context=lsp.ReferenceContext(include_declaration=True)))
+    assert sorted(Path(to_fs_path(u.uri)).name for u in uses) == [
+        "main.rules", "main.rules", "main.rules", "other.rules", "shared.rules"]
+    ready = await client.text_document_prepare_rename_async(lsp.PrepareRenameParams(
+        text_document=_doc(uri), position=at_age))
+    assert ready.start == _position(MAIN, "age < 18", 0)
+    assert await client.text_document_prepare_rename_async(lsp.PrepareRenameParams(
+        text_document=_doc(uri), position=_position(MAIN, "CAN cite"))) is None
+    edit = await client.text_document_rename_async(lsp.RenameParams(
+        text_document=_doc(uri), position=at_age, new_name="years"))
+    assert {Path(to_fs_path(u)).name: len(e) for u, e in edit.changes.items()} == {
+        "main.rules": 3, "shared.rules": 1, "other.rules": 1}
+    with pytest.raises(Exception, match="keyword"):
+        await client.text_document_rename_async(lsp.RenameParams(
+            text_document=_doc(uri), position=at_age, new_name="rule"))
