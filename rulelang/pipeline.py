@@ -79,11 +79,17 @@ def build(refs: list[resolve.ModuleRef], diags: Diagnostics,
           import_roots: list[Path] | None = None):
     """Parse, check and lower: the typed core (core/ir.py) the backends and tools
     read, or None when the rules have errors (the diagnostics say which)."""
-    from rulelang.core.lower import lower
-
     program = checked(refs, diags, import_roots)
     if program is None or diags.has_errors:
         return None
+    return lowered(program, diags)
+
+
+def lowered(program: Program, diags: Diagnostics):
+    """A checked program without errors lowered to the typed core, or None (the
+    diagnostics say why)."""
+    from rulelang.core.lower import lower
+
     try:
         return lower(program)
     except RecursionError:  # lowering follows definitions too

@@ -20,6 +20,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 from rulelang.cli import cli
 from rulelang.lsp import completion, describe, places, workspace
 from rulelang.lsp.analysis import analyse
+from rulelang.lsp.lenses import verdicts
 from rulelang.lsp.outline import outline
 from rulelang.lsp.positions import UTF8, UTF16, UTF32, LineIndex
 from rulelang.syntax.parse import keywords
@@ -286,7 +287,6 @@ def test_without_pygls_the_command_says_which_extra_to_install(monkeypatch):
                     config=ClientServerConfig(server_command=[sys.executable, "-m", "rulelang.lsp"]))
 async def client(lsp_client: LanguageClient):
     await lsp_client.initialize_session(lsp.InitializeParams(capabilities=lsp.ClientCapabilities()))
-    lsp_client.published = {}  # uri -> the version whose diagnostics came last
     yield
     await lsp_client.shutdown_session()
 
@@ -303,30 +303,43 @@ def _uri(path: Path) -> str:
     return path.resolve().as_uri()
 
 
-async def _published(client: LanguageClient, uri: str, version: int) -> list[lsp.Diagnostic]:
-    """The diagnostics the server publishes for this version of the file (those of
-    other files, checked again because they import it, may come first)."""
-    while client.published.get(uri) != version:
-        params = await asyncio.wait_for(
-            client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), timeout=60)
-        client.published[params.uri] = params.version
-    return list(client.diagnostics[uri])
+async def _until(client: LanguageClient, uri: str, holds) -> list[lsp.Diagnostic]:
+    """The file's diagnostics, once `holds` holds of them. Publications are watched
+    rather than awaited one by one: two may come in one read (a file, then a file
+    that imports it), and a notification awaited too late is not kept for the waiter."""
+    for _ in range(3000):
+        if uri in client.diagnostics and holds(list(client.diagnostics[uri])):
+            return list(client.diagnostics[uri])
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{uri}: diagnostics never became as expected: {client.diagnostics.get(uri)}")
+
+
+def _anything(diagnostics) -> bool:
+    return True
+
+
+def _nothing(diagnostics) -> bool:
+    return diagnostics == []
+
+
+def _some(diagnostics) -> bool:
+    return diagnostics != []
 
 
 async def _open(client: LanguageClient, path: Path, text: str) -> str:
     uri = _uri(path)
-    client.published.pop(uri, None)
+    client.diagnostics.pop(uri, None)
     client.text_document_did_open(lsp.DidOpenTextDocumentParams(
         text_document=lsp.TextDocumentItem(uri=uri, language_id="rulelang", version=1, text=text)))
-    await _published(client, uri, 1)
+    await _until(client, uri, _anything)
     return uri
 
 
-async def _change(client: LanguageClient, uri: str, text: str, version: int) -> None:
+def _change(client: LanguageClient, uri: str, text: str, version: int) -> None:
+    """The server handles messages in order: a request sent after this sees the new text."""
     client.text_document_did_change(lsp.DidChangeTextDocumentParams(
         text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
         content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)]))
-    await _published(client, uri, version)
 
 
 def _position(text: str, needle: str, into: int = 1) -> lsp.Position:
@@ -351,8 +364,8 @@ async def test_server_diagnostics_appear_and_clear_as_the_text_changes(client, p
     assert shown.severity == lsp.DiagnosticSeverity.Error
     start = _position(broken, "case.age < \"18\"", 0)
     assert shown.range.start.line == start.line
-    await _change(client, uri, MAIN, 2)
-    assert list(client.diagnostics[uri]) == []
+    _change(client, uri, MAIN, 2)
+    await _until(client, uri, _nothing)
 
 
 @pytest.mark.asyncio(loop_scope="module")
@@ -361,23 +374,19 @@ async def test_server_reads_an_open_imported_file_as_the_editor_holds_it(client,
     assert list(client.diagnostics[main_uri]) == []
     shared_uri = await _open(client, project / "shared.rules", SHARED)
     # unsaved: the record loses a field main.rules reads; main.rules is checked again
-    client.published.pop(main_uri)
     try:
-        await _change(client, shared_uri, SHARED.replace("  age: int?\n", ""), 2)
-        shown = await _published(client, main_uri, 1)
+        _change(client, shared_uri, SHARED.replace("  age: int?\n", ""), 2)
+        shown = await _until(client, main_uri, _some)
         assert {d.code for d in shown} == {"RL0107"}
         assert shown[0].range.start == _position(MAIN, "age < 18", 0)
     finally:
-        client.published.pop(main_uri)
-        await _change(client, shared_uri, SHARED, 3)
-    assert await _published(client, main_uri, 1) == []
+        _change(client, shared_uri, SHARED, 3)
+    await _until(client, main_uri, _nothing)
     # closed unsaved, shared.rules is read from disk again
-    client.published.pop(main_uri)
-    await _change(client, shared_uri, SHARED.replace("  age: int?\n", ""), 4)
-    assert await _published(client, main_uri, 1) != []
-    client.published.pop(main_uri)
+    _change(client, shared_uri, SHARED.replace("  age: int?\n", ""), 4)
+    await _until(client, main_uri, _some)
     client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=_doc(shared_uri)))
-    assert await _published(client, main_uri, 1) == []
+    await _until(client, main_uri, _nothing)
 
 
 @pytest.mark.asyncio(loop_scope="module")
@@ -415,7 +424,7 @@ async def test_server_outline_completion_and_formatting(client, project):
         text_document=_doc(uri), options=lsp.FormattingOptions(tab_size=2, insert_spaces=True)))
     assert len(edits) == 1 and edits[0].new_text == MAIN
     typing = messy.replace("case.age<18", "case.")
-    await _change(client, uri, typing, 2)
+    _change(client, uri, typing, 2)
     items = await client.text_document_completion_async(lsp.CompletionParams(
         text_document=_doc(uri), position=_position(typing, "case. cite", 5)))
     assert {"id", "age", "entry", "claim_date"} == {i.label for i in items.items}
@@ -543,3 +552,49 @@ async def test_server_finds_uses_and_renames_across_the_workspace(client, tmp_pa
     with pytest.raises(Exception, match="keyword"):
         await client.text_document_rename_async(lsp.RenameParams(
             text_document=_doc(uri), position=at_age, new_name="rule"))
+
+
+# ---- test verdicts -------------------------------------------------------------------------
+
+def test_each_test_gets_its_verdict_and_a_failing_expectation_says_why(folder):
+    assert [(lens.title, lens.passed) for lens in verdicts(_analysed(folder))] == [
+        ("✓ passes", True)]
+    failing = MAIN.replace("expect demo.exceptions == {minor}", "expect demo.exceptions == {elderly}")
+    lenses = verdicts(_analysed(folder, failing))
+    assert [lens.passed for lens in lenses] == [False, False]
+    assert lenses[0].title == "✗ fails: 1 of 1 expectation(s) not met"
+    assert lenses[0].span.text.startswith('test "a child is exempt"')
+    assert lenses[1].span.text == "expect demo.exceptions == {elderly}"
+    assert "the left side is" in lenses[1].title and "elderly" in lenses[1].title
+
+
+def test_no_verdicts_while_the_file_has_errors(folder):
+    assert verdicts(_analysed(folder, MAIN.replace("< 18", "< true"))) == []
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_server_shows_test_verdicts_as_lenses(client, project):
+    failing = MAIN.replace("expect demo.exceptions == {minor}", "expect demo.exceptions == {elderly}")
+    path = project / "lenses.rules"
+    path.write_text(failing)
+    uri = await _open(client, path, failing)
+    lenses = await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=_doc(uri)))
+    assert [(lens.range.start.line, lens.command.title.split(":")[0]) for lens in lenses] == [
+        (_position(failing, 'test "a child').line, "✗ fails"),
+        (_position(failing, "demo.exceptions == {elderly}").line, "✗ `demo.exceptions == {elderly}` is false")]
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_server_checks_a_buffer_never_saved(client):
+    text = SHARED + "input case: Case as_of claim_date\nrule adult: bool? = case.age >= 18\n"
+    uri = "untitled:Untitled-1"
+    client.diagnostics.pop(uri, None)
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(
+        text_document=lsp.TextDocumentItem(uri=uri, language_id="rulelang", version=1, text=text)))
+    assert await _until(client, uri, _anything) == []
+    found = await client.text_document_definition_async(lsp.DefinitionParams(
+        text_document=_doc(uri), position=_position(text, "age >=", 1)))
+    assert found.uri == uri and found.range.start == _position(text, "age:", 0)
+    edit = await client.text_document_rename_async(lsp.RenameParams(
+        text_document=_doc(uri), position=_position(text, "age >=", 1), new_name="years"))
+    assert list(edit.changes) == [uri] and len(edit.changes[uri]) == 2

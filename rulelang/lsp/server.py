@@ -10,6 +10,7 @@ This module only translates between the protocol and those answers.
 from __future__ import annotations
 
 import logging
+import weakref
 from pathlib import Path
 
 from lsprotocol import types as lsp
@@ -20,6 +21,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from rulelang.diagnostics import Diagnostic
 from rulelang.lsp import completion, describe, places, workspace
 from rulelang.lsp.analysis import Analysis, analyse
+from rulelang.lsp.lenses import Lens, verdicts
 from rulelang.lsp.outline import Symbol, outline
 from rulelang.lsp.positions import UTF16, line_index
 from rulelang.span import Source, Span
@@ -34,6 +36,7 @@ class RulelangServer(LanguageServer):
         super().__init__("rulelang", version("rulelang"))
         self.analyses: dict[str, Analysis] = {}
         self.checked: dict[str, Analysis] = {}  # the last analysis with a checked program
+        self._lenses: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Analysis -> lenses
 
     # ---- analysing ---------------------------------------------------------------------------
 
@@ -123,6 +126,16 @@ class RulelangServer(LanguageServer):
             folders = [path.parent]  # no workspace: the file's own folder
         return workspace.uses(analysis, target, workspace.rule_files(folders), self.open_texts(set()))
 
+    def lenses_of(self, analysis: Analysis) -> list[Lens]:
+        """The test verdicts of an analysis, run once for it."""
+        if analysis not in self._lenses:
+            try:
+                self._lenses[analysis] = verdicts(analysis)
+            except Exception:  # noqa: BLE001 - rulelang's bug: no verdicts, the server goes on
+                _LOG.exception("running the tests of %s failed", analysis.source.name)
+                self._lenses[analysis] = []
+        return self._lenses[analysis]
+
     def use_location(self, use: workspace.Use) -> lsp.Location:
         return lsp.Location(uri=_uri_of_key(use.path), range=self.range(use.span))
 
@@ -154,9 +167,7 @@ def _uri_of_key(key: str) -> str:
 
 def _uri_of(source: Source, analysis: Analysis) -> str | None:
     loaded = analysis.module_of(source)
-    if loaded is None or loaded.key.startswith("<"):
-        return None
-    return from_fs_path(loaded.key)
+    return _uri_of_key(loaded.key) if loaded is not None else None
 
 
 def _symbol(symbol: Symbol, server: RulelangServer) -> lsp.DocumentSymbol:
@@ -273,6 +284,15 @@ def build() -> RulelangServer:
         return lsp.CompletionList(is_incomplete=False, items=[
             lsp.CompletionItem(label=item.label, kind=lsp.CompletionItemKind[item.kind],
                                detail=item.detail or None) for item in items])
+
+    @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
+    def code_lens(ls: RulelangServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens] | None:
+        analysis = ls.analyses.get(params.text_document.uri)
+        if analysis is None:
+            return None
+        return [lsp.CodeLens(range=ls.range(lens.span),
+                             command=lsp.Command(title=lens.title, command=""))
+                for lens in ls.lenses_of(analysis)]
 
     @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
     def formatting(ls: RulelangServer,
