@@ -326,7 +326,11 @@ def _some(diagnostics) -> bool:
     return diagnostics != []
 
 
-async def _open(client: LanguageClient, path: Path, text: str) -> str:
+async def _open(client: LanguageClient, path: Path, text: str, saved: str | None = None) -> str:
+    """Open the file at `path` with `text` in the editor, the file on disk holding
+    `saved` if given (else left as it is)."""
+    if saved is not None:
+        path.write_text(saved)
     uri = _uri(path)
     client.diagnostics.pop(uri, None)
     client.text_document_did_open(lsp.DidOpenTextDocumentParams(
@@ -355,10 +359,8 @@ def _doc(uri: str) -> lsp.TextDocumentIdentifier:
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_server_diagnostics_appear_and_clear_as_the_text_changes(client, project):
-    path = project / "typing.rules"
-    path.write_text(MAIN)
     broken = MAIN.replace("case.age < 18", "case.age < \"18\"")
-    uri = await _open(client, path, broken)
+    uri = await _open(client, project / "typing.rules", broken, saved=MAIN)
     [shown] = client.diagnostics[uri]
     assert shown.source == "rulelang" and shown.code.startswith("RL03")
     assert shown.severity == lsp.DiagnosticSeverity.Error
@@ -391,9 +393,7 @@ async def test_server_reads_an_open_imported_file_as_the_editor_holds_it(client,
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_server_hover_definition_and_references(client, project):
-    path = project / "hover.rules"
-    path.write_text(MAIN)
-    uri = await _open(client, path, MAIN)
+    uri = await _open(client, project / "hover.rules", MAIN, saved=MAIN)
     hover = await client.text_document_hover_async(lsp.HoverParams(
         text_document=_doc(uri), position=_position(MAIN, "when is_child", 6)))
     assert "rule is_child: bool?" in hover.contents.value
@@ -413,9 +413,7 @@ async def test_server_hover_definition_and_references(client, project):
 @pytest.mark.asyncio(loop_scope="module")
 async def test_server_outline_completion_and_formatting(client, project):
     messy = MAIN.replace("rule is_child: bool? = case.age < 18", "rule   is_child :bool?=case.age<18")
-    path = project / "messy.rules"
-    path.write_text(messy)
-    uri = await _open(client, path, messy)
+    uri = await _open(client, project / "messy.rules", messy, saved=messy)
     symbols = await client.text_document_document_symbol_async(
         lsp.DocumentSymbolParams(text_document=_doc(uri)))
     assert [s.name for s in symbols][:4] == ["case", "is_child", "older_than", "demo"]
@@ -434,9 +432,7 @@ async def test_server_outline_completion_and_formatting(client, project):
 async def test_server_counts_columns_in_utf16(client, project):
     text = MAIN.replace("rule is_child: bool? = case.age < 18",
                         "rule is_child: bool? = \"🇺🇸\" == \"x\" and case.age < true")
-    path = project / "emoji.rules"
-    path.write_text(text)
-    uri = await _open(client, path, text)
+    uri = await _open(client, project / "emoji.rules", text, saved=text)
     [shown] = client.diagnostics[uri]
     operator = text.index("< true")
     before = text[text.rfind("\n", 0, operator) + 1:operator]
@@ -458,9 +454,8 @@ async def test_server_keeps_answering_after_nonsense(client, project):
     symbols = await client.text_document_document_symbol_async(
         lsp.DocumentSymbolParams(text_document=_doc(uri)))
     assert symbols is None
-    fine = project / "fine.rules"
-    fine.write_text(MAIN)
-    assert list(client.diagnostics[await _open(client, fine, MAIN)]) == []
+    fine = await _open(client, project / "fine.rules", MAIN, saved=MAIN)
+    assert list(client.diagnostics[fine]) == []
 
 
 # ---- uses across the workspace, and renaming -----------------------------------------------
@@ -575,9 +570,7 @@ def test_no_verdicts_while_the_file_has_errors(folder):
 @pytest.mark.asyncio(loop_scope="module")
 async def test_server_shows_test_verdicts_as_lenses(client, project):
     failing = MAIN.replace("expect demo.exceptions == {minor}", "expect demo.exceptions == {elderly}")
-    path = project / "lenses.rules"
-    path.write_text(failing)
-    uri = await _open(client, path, failing)
+    uri = await _open(client, project / "lenses.rules", failing, saved=failing)
     lenses = await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=_doc(uri)))
     assert [(lens.range.start.line, lens.command.title.split(":")[0]) for lens in lenses] == [
         (_position(failing, 'test "a child').line, "✗ fails"),
