@@ -23,6 +23,8 @@ from rulelang.lsp.analysis import analyse
 from rulelang.lsp.lenses import verdicts
 from rulelang.lsp.outline import outline
 from rulelang.lsp.positions import UTF8, UTF16, UTF32, LineIndex
+from rulelang.resources import stdlib_dir
+from rulelang.syntax import ast
 from rulelang.syntax.parse import keywords
 
 SHARED = """\
@@ -591,3 +593,37 @@ async def test_server_checks_a_buffer_never_saved(client):
     edit = await client.text_document_rename_async(lsp.RenameParams(
         text_document=_doc(uri), position=_position(text, "age >=", 1), new_name="years"))
     assert list(edit.changes) == [uri] and len(edit.changes[uri]) == 2
+
+
+# ---- every place of every shipped file -----------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in stdlib_dir().glob("*.rules")))
+def test_every_place_of_a_shipped_file_answers(name):
+    """Hover, definition and completion at every name of a shipped file: none raises,
+    every use's definition names the same target, and its uses include it."""
+    path = (stdlib_dir() / f"{name}.rules").resolve()
+    text = path.read_text(encoding="utf-8")
+    analysis = analyse(text, str(path), path)
+    assert analysis.program is not None and not any(d.is_error for d in analysis.diagnostics)
+    modules = [m.module for m in analysis.modules]
+    uses_of: dict = {}
+    for offset in range(0, len(text), 3):
+        place = places.place_at(analysis.program, analysis.module, offset)
+        if place is None:
+            continue
+        describe.describe(analysis.program, place.target, place.path[-1])
+        if place.target is None:
+            continue
+        declared = places.definition(analysis.program, place.target)
+        if declared is None:
+            assert isinstance(place.target, (places.Country, places.Builtin, places.DecisionField)) \
+                or getattr(place.target, "enum", True) is None, place
+            continue
+        if place.target not in uses_of:
+            found = places.references(analysis.program, place.target, modules)
+            uses_of[place.target] = {(s.source.name, s.start) for s in found}
+            assert (declared.source.name, declared.start) in uses_of[place.target]
+        if isinstance(place.path[-1], (ast.Name, ast.Ident)):
+            assert (place.span.source.name, place.span.start) in uses_of[place.target], place
+    assert len(uses_of) > 10
+    completion.completions(analysis, text[:len(text) // 2] + "case.", len(text) // 2 + 5)
