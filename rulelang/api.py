@@ -404,8 +404,17 @@ class Policy:
     # ---- arguments ----------------------------------------------------------------------
 
     def _options(self, as_of, assume, agreements) -> tuple:
-        return (_as_of(as_of), _assume(assume),
+        return (self._decision_date(as_of), _assume(assume),
                 None if agreements is None else self._select(agreements))
+
+    def _decision_date(self, as_of) -> _dt.date | None:
+        """`as_of` as a date; None to decide each record on its as-of field, which
+        the input must then name."""
+        date = _as_of(as_of)
+        if date is None and self.program.input_type is not None and self.program.as_of_field is None:
+            raise ArgumentError("the rules' input names no as-of field (`input NAME: TYPE as_of "
+                                "FIELD`), so give the date to decide on: as_of=YYYY-MM-DD")
+        return date
 
     def _select(self, names: Iterable[str]) -> list:
         wanted = _names(names, "agreements")
@@ -490,7 +499,7 @@ class Policy:
 
         if dialect not in ("duckdb", "spark"):
             raise ArgumentError(f"no SQL dialect {dialect!r}: use 'duckdb' or 'spark'")
-        as_of, assume = _as_of(as_of), _assume(assume)
+        as_of, assume = self._decision_date(as_of), _assume(assume)
         self._input_type()
         from rulelang.backends.sql.duckdb import source_relation
 
@@ -511,7 +520,7 @@ class Policy:
 
         if engine not in ("duckdb", "python"):
             raise ArgumentError(f"no engine {engine!r}: use 'duckdb' or 'python'")
-        return decide_table(self, source, engine=engine, as_of=_as_of(as_of),
+        return decide_table(self, source, engine=engine, as_of=self._decision_date(as_of),
                             assume=_assume(assume), batch_size=batch_size)
 
 

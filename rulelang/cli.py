@@ -178,7 +178,7 @@ def run(policy, cases, fmt, out, as_of, assume, explain, agreements, outcomes, h
 
     loaded = _load_or_exit([policy])
     program = loaded.program
-    record_type = _input_type(program, policy)
+    record_type = _input_type(program, policy, as_of)
     fmt = fmt or (_BY_EXTENSION.get(Path(out).suffix.lower(), "jsonl") if out else
                   "terminal" if _use_color(sys.stdout) and not rules else "jsonl")
     if rules and fmt not in ("jsonl", "json", "csv"):
@@ -214,9 +214,12 @@ def _require(module: str, why: str, extra: str) -> None:
         raise click.UsageError(f"{why}: pip install 'rulelang[{extra}]'") from None
 
 
-def _input_type(program, policy: str):
+def _input_type(program, policy: str, as_of=None):
     if program.input_type is None:
         raise click.UsageError(f"{policy} declares no `input` record to evaluate")
+    if as_of is None and program.as_of_field is None:
+        raise click.UsageError(f"{policy}: its input names no as-of field (`input NAME: TYPE "
+                               "as_of FIELD`), so give the date to decide on: --as-of YYYY-MM-DD")
     return program.input_type
 
 
@@ -570,7 +573,7 @@ def explain(policy, case, case_id, as_of, assume, agreements, input_format, rule
 
     loaded = _load_or_exit([policy])
     program = loaded.program
-    record_type = _input_type(program, policy)
+    record_type = _input_type(program, policy, as_of)
     options = Options(as_of=as_of, assume=assume, agreements=_choose(loaded, agreements), trace=True,
                       case=case_id, limit=1,
                       rules=_rule_names(loaded, rules) or tuple(loaded.rules_read_by(agreements))
@@ -704,7 +707,7 @@ def report(policy, cases, out, group_by, as_of, assume, agreements, hide_not_in_
     _require("plotly.graph_objects", "the report needs plotly", "report")
     loaded = _load_or_exit([policy])
     program = loaded.program
-    record_type = _input_type(program, policy)
+    record_type = _input_type(program, policy, as_of)
     grouping = _grouping(group_by or (), record_type)
     options = Options(as_of=as_of, assume=assume, agreements=_choose(loaded, agreements),
                       hide_not_in_force=hide_not_in_force)

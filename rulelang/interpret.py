@@ -356,7 +356,9 @@ class TestResult:
 
 def run_test(program: ir.Program, test: ir.Test) -> TestResult:
     try:
-        record = Evaluation(program, None, test.as_of).eval(test.given, {})
+        # a test without `given` is checked to have no input to give (and then an as_of)
+        record = Evaluation(program, None, test.as_of).eval(test.given, {}) \
+            if test.given is not None else None
         as_of = test.as_of or record[program.as_of_field]
         evaluation = Evaluation(program, record, as_of, test.assume)
         failures = []

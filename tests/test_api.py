@@ -305,3 +305,13 @@ def test_a_compiler_failure_is_a_warning_and_the_decisions_stay_the_same(monkeyp
     with pytest.warns(RuntimeWarning, match="could not compile these rules .*a generator bug.*Please report"):
         got = [[d.to_json(trace=False) for d in ds] for ds in policy.evaluate_many(records)]
     assert got == expected
+
+
+def test_rules_whose_input_names_no_as_of_field_need_the_date(tmp_path):
+    policy = rulelang.load("record C { id: text, age: int? }\ninput c: C\n"
+                           "rule adult: bool? = c.age >= 18\n")
+    for call in (lambda: policy.evaluate({"id": "a"}), lambda: policy.to_sql(),
+                 lambda: policy.evaluate_table([{"id": "a"}])):
+        with pytest.raises(rulelang.ArgumentError, match="names no as-of field"):
+            call()
+    assert policy.rule_values({"id": "a", "age": 20}, as_of="2024-01-01") == {"adult": True}

@@ -68,3 +68,13 @@ rule e: bool? = case.age not in {"x"} cite "s.5"
 """
     assert errors(text) == [("RL0307", "and"), ("RL0307", "or"), ("RL0307", "??"), ("RL0301", "in"),
                             ("RL0301", "not in")]
+
+
+def test_a_test_needs_a_date_when_the_input_names_no_as_of_field():
+    undated = SCHEMA.replace(" as_of claim_date", "")
+    test = 'test "t" {\n  given case = { id: "a", claim_date: 2024-01-01 }\n  expect true\n}\n'
+    assert errors(undated + test) == [("RL0501", test.rstrip("\n"))]
+    dated = test.replace("  expect true", "  as_of 2024-01-01\n  expect true")
+    assert errors(undated + dated) == []
+    assert errors(SCHEMA + test) == []
+    assert errors('test "t" {\n  expect true\n}\n') == [("RL0501", 'test "t" {\n  expect true\n}')]

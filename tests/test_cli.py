@@ -452,3 +452,53 @@ def test_installed_command_test_failure_exit_1():
     proc = _rulelang("test", "tests/fixtures/failing_tests.rules")
     assert proc.returncode == 1
     assert "1 passed, 1 failed" in proc.stdout
+
+
+# ---- rules whose input names no as-of field --------------------------------------------
+
+UNDATED = """\
+record C { id: text, age: int? }
+input c: C
+
+agreement adults "Adults" {
+  parties USA
+  returns_to USA cite "Art. 1"
+  cite "An agreement"
+  timeline {
+    2000-01-01 in_force
+  }
+  applies when {
+    c.age >= 18 cite "Art. 2"
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("command", [["run", "--format", "jsonl"], ["run", "--engine", "duckdb"],
+                                     ["explain"], ["report", "--out", "report.html"]])
+def test_rules_with_no_as_of_field_need_the_date_on_the_command_line(tmp_path, command):
+    rules, cases = tmp_path / "undated.rules", tmp_path / "cases.jsonl"
+    rules.write_text(UNDATED)
+    cases.write_text('{"id": "a", "age": 20}\n')
+    result = invoke(command[0], str(rules), str(cases), *command[1:])
+    assert result.exit_code == 2, result.output
+    assert "names no as-of field" in result.output and "--as-of" in result.output
+
+
+def test_rules_with_no_as_of_field_are_decided_on_the_date_given(tmp_path):
+    rules, cases = tmp_path / "undated.rules", tmp_path / "cases.jsonl"
+    rules.write_text(UNDATED)
+    cases.write_text('{"id": "a", "age": 20}\n')
+    for engine in ("python", "duckdb"):
+        result = invoke("run", str(rules), str(cases), "--as-of", "2024-01-01", "--engine", engine,
+                        "--format", "jsonl")
+        assert result.exit_code == 0, result.output
+        [decision] = jsonl(result.stdout)
+        assert (decision["as_of"], decision["outcome"]) == ("2024-01-01", "applies")
+
+
+def test_a_test_with_no_input_runs_on_its_date(tmp_path):
+    rules = tmp_path / "constants.rules"
+    rules.write_text('const x: int = 3\ntest "x" {\n  as_of 2024-01-01\n  expect x == 4\n}\n')
+    result = invoke("test", str(rules))
+    assert result.exit_code == 1 and "`x == 4` is false" in result.output

@@ -318,5 +318,12 @@ class ClauseChecker:
         if info.given is None and checker.input_decl is not None:
             self.diags.error("RL0501", f"test \"{decl.name}\" gives no record", decl.span,
                              help=f"add `given {checker.input_decl.name.name} = ...`")
+        undated = checker.input_decl.as_of_field is None if checker.input_decl is not None \
+            else info.given is None  # (a `given` with no input is reported above)
+        if info.as_of is None and undated:
+            self.diags.error("RL0501", f"test \"{decl.name}\" gives no date to decide on", decl.span,
+                             help="add `as_of YYYY-MM-DD`: the input names no as-of field to take "
+                             "it from" if checker.input_decl is not None else
+                             "add `as_of YYYY-MM-DD`: there is no input record to take it from")
         if any(r.key == loaded.key for r in self.program.roots):
             self.program.tests.append(info)
