@@ -724,6 +724,34 @@ def report(policy, cases, out, group_by, as_of, assume, agreements, hide_not_in_
 
 
 @cli.command()
+@click.argument("policy", default="stdlib:all")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on (this machine only, unless you say otherwise).")
+@click.option("--port", default=8321, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--open", "open_browser", is_flag=True, help="Open the workbench in a browser.")
+def web(policy, host, port, open_browser) -> None:
+    """The workbench in a browser: a case worker's form that decides a case as it is
+    filled in, pictures of the agreements, and a playground for rule text
+    (docs/workbench.md)."""
+    for module in ("starlette", "uvicorn", "jinja2"):
+        _require(module, f"the workbench needs {module}", "web")
+    _require("plotly.offline", "the workbench's charts need plotly", "web")
+    import uvicorn
+
+    from rulelang.web.app import create_app
+
+    app = create_app(_load_or_exit([policy]), policy)
+    url = f"http://{host}:{port}/"
+    click.echo(f"rulelang workbench on {url} (Ctrl-C stops it)", err=True)
+    if open_browser:
+        import threading
+        import webbrowser
+
+        threading.Timer(1.0, webbrowser.open, [url]).start()
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@cli.command()
 @click.option("--stdio", is_flag=True, default=True, hidden=True,
               help="Speak over standard input and output (the only way; editors pass it).")
 def lsp(stdio) -> None:

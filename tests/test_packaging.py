@@ -70,6 +70,13 @@ def test_wheel_contains_grammar_and_stdlib(wheel):
     assert packaged == (ROOT / "grammar" / "rulelang.lark").read_text(encoding="utf-8")
 
 
+def test_wheel_ships_the_workbenchs_pages(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    web = ROOT / "rulelang" / "web"
+    shipped = [p for p in (web / "templates").iterdir()] + [p for p in (web / "static").iterdir()]
+    assert shipped and all(f"rulelang/web/{p.parent.name}/{p.name}" in names for p in shipped)
+
+
 def test_wheel_ships_py_typed(wheel):
     """PEP 561: type checkers read the package's annotations (Decision, Outcome, Policy)."""
     assert "rulelang/py.typed" in set(zipfile.ZipFile(wheel).namelist())
