@@ -230,9 +230,16 @@ def browser():
 
 
 def _wait(condition, timeout=20.0):
+    """The condition's value once it is true; an element replaced or not there yet
+    while it is asked (the pages redraw as answers come) is asked again."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        value = condition()
+        try:
+            value = condition()
+        except (NoSuchElementException, StaleElementReferenceException):
+            value = None
         if value:
             return value
         time.sleep(0.1)
@@ -260,9 +267,8 @@ def test_in_a_browser_a_pasted_record_is_decided_and_a_missing_fact_found(policy
     expected = {d.agreement: str(d.outcome) for d in policy.evaluate(record)}
     assert _wait(lambda: shown() == expected)
     assert "undetermined" in expected.values()
-    [ask] = [b for b in browser.find_elements(By.CSS_SELECTOR, "#facts button.fact")
-             if b.text == "entry_type"]
-    ask.click()
+    browser.execute_script("[...document.querySelectorAll('#facts button.fact')]"
+                           ".find((button) => button.textContent === 'entry_type').click()")
     assert _wait(lambda: browser.switch_to.active_element.get_attribute("id") == "entry_type")
     # the worker answers the question: the decisions follow
     from selenium.webdriver.support.ui import Select
@@ -283,6 +289,30 @@ def test_in_a_browser_a_bad_field_is_marked_where_it_is(served, browser):
     message = _wait(lambda: browser.find_element(By.CSS_SELECTOR, "#field-age .error").text)
     assert "age" in message or "range" in message or "number" in message
     assert browser.find_element(By.ID, "age").get_attribute("aria-invalid") == "true"
+
+
+def test_in_a_browser_rows_and_lists_become_the_records_lists(served, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    browser.get(served + "/")
+    record = browser.execute_script("return readRecord()")
+    assert record == {}  # nothing given is nothing said: not an empty list, not false
+    relatives = browser.find_element(By.ID, "field-relatives")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", relatives)
+    relatives.find_element(By.CSS_SELECTOR, "button.add").click()
+    row = relatives.find_element(By.CSS_SELECTOR, ".rows fieldset.row")
+    Select(row.find_element(By.CSS_SELECTOR, "[data-field=relation]")).select_by_value("sibling")
+    row.find_element(By.CSS_SELECTOR, "[data-field=location]").send_keys("usa")
+    Select(browser.find_element(By.CSS_SELECTOR, "#field-documents .known")).select_by_value("none")
+    nationalities = browser.find_element(By.ID, "field-nationalities")
+    Select(nationalities.find_element(By.CSS_SELECTOR, ".known")).select_by_value("listed")
+    nationalities.find_element(By.CSS_SELECTOR, ".items").send_keys("hnd, GTM")
+    assert browser.execute_script("return readRecord()") == {
+        "relatives": [{"relation": "sibling", "location": "USA"}], "documents": [],
+        "nationalities": ["HND", "GTM"]}
+    row.find_element(By.CSS_SELECTOR, "button.remove").click()
+    assert browser.execute_script("return readRecord()")["relatives"] == []
 
 
 def test_in_a_browser_the_playground_shows_a_mistake_and_runs_the_tests(served, browser):
