@@ -18,7 +18,7 @@ from pygls.uris import to_fs_path
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from rulelang.cli import cli
-from rulelang.lsp import completion, describe, places, workspace
+from rulelang.lsp import completion, describe, places, rename, workspace
 from rulelang.lsp.analysis import analyse
 from rulelang.lsp.lenses import verdicts
 from rulelang.lsp.outline import outline
@@ -228,6 +228,28 @@ def test_after_an_agreement_and_a_dot_the_decisions_fields(folder):
     assert {"status", "outcome", "exceptions", "missing", "unestablished"} <= set(found)
 
 
+def test_a_locals_fields_are_those_of_the_local_in_the_declaration_being_written(tmp_path):
+    (tmp_path / "shared.rules").write_text(SHARED.replace("  claim_date: date", "  claim_date: date\n"
+                                                          "  family: list<Case>?\n"
+                                                          "  nationalities: list<country>?"))
+    text = ("import shared\ninput case: Case as_of claim_date\n"
+            "rule kin: bool? = any r in case.family: r.age < 18\n"
+            "rule nat: bool? = any r in case.nationalities: r == USA\n")
+    path = tmp_path / "user.rules"
+    analysis = analyse(text, str(path), path)
+    assert analysis.program is not None and not [d for d in analysis.diagnostics if d.is_error]
+    in_kin = text.replace("r.age < 18", "r. < 18")
+    assert "age" in _complete(analysis, in_kin, in_kin.index("r. <") + 2)
+    in_nat = text.replace("r == USA", "r.")
+    assert _complete(analysis, in_nat, in_nat.index("r.\n") + 2) == {}  # r is a country there
+
+
+def test_no_completion_in_a_comment_or_a_text(folder):
+    analysis = _analysed(folder)
+    for typing in ('rule x: bool? = "see case.', "# see case."):
+        assert _complete(analysis, MAIN + typing, len(MAIN + typing)) == {}
+
+
 def test_elsewhere_names_keywords_and_members_in_reach(folder):
     analysis = _analysed(folder)
     found = _complete(analysis, MAIN, MAIN.index("is_child cite \"Art. 4(2)\""))
@@ -288,7 +310,8 @@ def test_without_pygls_the_command_says_which_extra_to_install(monkeypatch):
 @pytest_lsp.fixture(scope="module",
                     config=ClientServerConfig(server_command=[sys.executable, "-m", "rulelang.lsp"]))
 async def client(lsp_client: LanguageClient):
-    await lsp_client.initialize_session(lsp.InitializeParams(capabilities=lsp.ClientCapabilities()))
+    answer = await lsp_client.initialize_session(lsp.InitializeParams(capabilities=lsp.ClientCapabilities()))
+    lsp_client.server_capabilities = answer.capabilities
     yield
     await lsp_client.shutdown_session()
 
@@ -488,41 +511,100 @@ def test_uses_are_found_in_files_that_import_the_declaring_one(folder):
                        "other.rules": ["age"]}
 
 
+def _plan(folder, analysis, needle, new_name, into=1):
+    target = _at(analysis, needle, into=into).target
+    return rename.plan(analysis, target, new_name, workspace.rule_files([folder]), {})
+
+
 def test_a_rename_edits_every_file_and_still_checks(folder):
     _workspace(folder)
     analysis = _analysed(folder)
-    field = _at(analysis, "case.age < 18", into=6)
-    found = workspace.uses(analysis, field.target, workspace.rule_files([folder]), {})
-    edits = workspace.rename_edits(found, "years_old", {})
-    renamed = workspace.renamed_texts(edits)
+    renamed = rename.renamed_texts(_plan(folder, analysis, "case.age < 18", "years_old", into=6))
     assert {Path(p).name for p in renamed} == {"main.rules", "shared.rules", "other.rules"}
     assert "person.years_old < 30" in renamed[str((folder / "other.rules").resolve())]
     assert "age" not in renamed[str((folder / "shared.rules").resolve())]
-    assert workspace.errors_in(renamed, {}) == []
+    assert "age: 10" not in renamed[str((folder / "main.rules").resolve())]  # the test's record too
+    for key, text in renamed.items():
+        assert not [d for d in analyse(text, key, Path(key), renamed).diagnostics if d.is_error]
 
 
-def test_a_rename_that_would_clash_is_refused(folder):
+def test_a_rename_that_would_clash_or_is_no_name_is_refused(folder):
     analysis = _analysed(folder)
-    rule = _at(analysis, "rule is_child", into=6)
-    found = workspace.uses(analysis, rule.target, [], {})
-    with pytest.raises(workspace.RenameRefused, match="RL0102"):
-        workspace.rename_edits(found, "older_than", {})
-    with pytest.raises(workspace.RenameRefused, match="keyword"):
-        workspace.rename_edits(found, "when", {})
-    with pytest.raises(workspace.RenameRefused, match="not a name"):
-        workspace.rename_edits(found, "2x", {})
+    with pytest.raises(rename.RenameRefused, match="RL0102"):
+        _plan(folder, analysis, "rule is_child", "older_than", into=6)
+    with pytest.raises(rename.RenameRefused, match="keyword"):
+        _plan(folder, analysis, "rule is_child", "when", into=6)
+    with pytest.raises(rename.RenameRefused, match="not a name"):
+        _plan(folder, analysis, "rule is_child", "2x", into=6)
+
+
+def test_the_as_of_field_is_a_use_of_the_field_and_renamed_with_it(folder):
+    analysis = _analysed(folder)
+    place = _at(analysis, "as_of claim_date", into=7)
+    assert place.target == _at(analysis, "claim_date: 2024", into=1).target
+    renamed = rename.renamed_texts(_plan(folder, analysis, "as_of claim_date", "claimed_on", into=7))
+    assert "input case: Case as_of claimed_on" in renamed[str((folder / "main.rules").resolve())]
+    assert "claimed_on: date" in renamed[str((folder / "shared.rules").resolve())]
+
+
+@pytest.mark.parametrize("text, needle, new_name", [
+    # a constant wins over an enum member of the same name: no error, another meaning
+    ("const usual: Entry = port_of_entry\nrule at_port: bool? = case.entry == between_ports\n",
+     "between_ports\n", "usual"),
+    # an inner `let` would take the uses of an outer name
+    ("rule young: bool? = let y = (case.age < 3) in is_child and y\nrule is_child: bool? = case.age < 9\n",
+     "y = (case", "is_child"),
+])
+def test_a_rename_that_would_change_what_a_name_means_is_refused(tmp_path, text, needle, new_name):
+    (tmp_path / "shared.rules").write_text(SHARED)
+    path = tmp_path / "user.rules"
+    path.write_text("import shared\ninput case: Case as_of claim_date\n" + text)
+    analysis = analyse(path.read_text(), str(path.resolve()), path.resolve())
+    assert not [d for d in analysis.diagnostics if d.is_error]
+    with pytest.raises(rename.RenameRefused, match="would change what"):
+        _plan(tmp_path, analysis, needle, new_name, into=1)
+
+
+def test_a_file_own_declaration_would_take_the_renamed_uses(tmp_path):
+    (tmp_path / "lib.rules").write_text(SHARED + "input case: Case as_of claim_date\n"
+                                        "rule foo: bool? = case.age < 3\n")
+    user = tmp_path / "user.rules"
+    user.write_text("import lib\nrule bar: bool? = case.age > 70\nrule both: bool? = foo or bar\n")
+    lib = tmp_path / "lib.rules"
+    analysis = analyse(lib.read_text(), str(lib.resolve()), lib.resolve())
+    with pytest.raises(rename.RenameRefused, match="would change what|RL0102"):
+        _plan(tmp_path, analysis, "rule foo", "bar", into=6)
+
+
+def test_a_rename_that_breaks_a_file_it_does_not_edit_is_refused(tmp_path):
+    (tmp_path / "shared.rules").write_text(SHARED + "input case: Case as_of claim_date\n"
+                                           "rule foo: bool? = case.age < 3\n")
+    (tmp_path / "extra.rules").write_text("import shared\nrule bar: bool? = case.age > 70\n")
+    (tmp_path / "user.rules").write_text("import shared\nimport extra\nrule uses_bar: bool? = bar\n")
+    shared = tmp_path / "shared.rules"
+    analysis = analyse(shared.read_text(), str(shared.resolve()), shared.resolve())
+    with pytest.raises(rename.RenameRefused, match="user.rules"):
+        _plan(tmp_path, analysis, "rule foo", "bar", into=6)
+
+
+def test_a_rename_waits_for_a_file_that_uses_the_name_and_does_not_check(folder):
+    _workspace(folder)
+    (folder / "other.rules").write_text(OTHER + "rule half typed: bool =\n")
+    analysis = _analysed(folder)
+    with pytest.raises(rename.RenameRefused, match="does not check now"):
+        _plan(folder, analysis, "case.age < 18", "years", into=6)
 
 
 def test_shipped_declarations_countries_and_builtins_are_not_renamed(folder, tmp_path):
     analysis = _analysed(folder)
-    assert workspace.renameable(analysis, _at(analysis, "CAN cite").target) is None
+    assert rename.renameable(analysis, _at(analysis, "CAN cite").target) is None
     user = tmp_path / "user.rules"
     user.write_text("import common\nrule adult: bool? = case.age >= 18\n")
     shipped = analyse(user.read_text(), str(user), user.resolve())
     age = places.place_at(shipped.program, shipped.module, user.read_text().index("age >=") + 1)
-    assert age.target is not None and workspace.renameable(shipped, age.target) is None
+    assert age.target is not None and rename.renameable(shipped, age.target) is None
     adult = places.place_at(shipped.program, shipped.module, user.read_text().index("adult"))
-    assert workspace.renameable(shipped, adult.target) is not None
+    assert rename.renameable(shipped, adult.target) is not None
 
 
 @pytest.mark.asyncio(loop_scope="module")
@@ -627,3 +709,55 @@ def test_every_place_of_a_shipped_file_answers(name):
             assert (place.span.source.name, place.span.start) in uses_of[place.target], place
     assert len(uses_of) > 10
     completion.completions(analysis, text[:len(text) // 2] + "case.", len(text) // 2 + 5)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_server_keeps_a_files_crlf_line_ends_when_laying_it_out(client, project):
+    messy = MAIN.replace("rule is_child: bool? = case.age < 18", "rule   is_child :bool?=case.age<18")
+    crlf = messy.replace("\n", "\r\n")
+    uri = await _open(client, project / "crlf.rules", crlf, saved=crlf)
+    [edit] = await client.text_document_formatting_async(lsp.DocumentFormattingParams(
+        text_document=_doc(uri), options=lsp.FormattingOptions(tab_size=2, insert_spaces=True)))
+    assert edit.new_text == MAIN.replace("\n", "\r\n")
+    missing = _uri(project / "never-written.rules")
+    assert await client.text_document_formatting_async(lsp.DocumentFormattingParams(
+        text_document=_doc(missing), options=lsp.FormattingOptions(tab_size=2, insert_spaces=True))) is None
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_server_a_verdicts_command_is_one_the_server_has(client, project):
+    uri = await _open(client, project / "verdicts.rules", MAIN, saved=MAIN)
+    [lens] = await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=_doc(uri)))
+    assert lens.command.command in client.server_capabilities.execute_command_provider.commands
+    assert await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+        command=lens.command.command, arguments=[])) is None
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "rulelang.lsp"]))
+async def utf8_client(lsp_client: LanguageClient):
+    answer = await lsp_client.initialize_session(lsp.InitializeParams(capabilities=lsp.ClientCapabilities(
+        general=lsp.GeneralClientCapabilities(position_encodings=[lsp.PositionEncodingKind.Utf8,
+                                                                  lsp.PositionEncodingKind.Utf16]))))
+    assert answer.capabilities.position_encoding == lsp.PositionEncodingKind.Utf8
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_server_counts_columns_in_utf8_when_the_editor_asks(utf8_client, tmp_path):
+    text = SHARED + 'input case: Case as_of claim_date\nrule r: bool? = "😀é" == case.id and caz\n'
+    uri = await _open(utf8_client, tmp_path / "utf8.rules", text, saved=text)
+    [shown] = utf8_client.diagnostics[uri]
+    line_start = text.rfind("\n", 0, text.index("caz")) + 1
+    assert shown.range.start.character == len(text[line_start:text.index("caz")].encode("utf-8"))
+    at_id = len(text[line_start:text.index("id and")].encode("utf-8"))
+    hover = await utf8_client.text_document_hover_async(lsp.HoverParams(
+        text_document=_doc(uri), position=lsp.Position(line=shown.range.start.line, character=at_id)))
+    assert "Case.id: text" in hover.contents.value
+
+
+def test_an_imported_file_that_cannot_be_read_is_shown_on_its_import(folder):
+    (folder / "shared.rules").write_bytes(b"enum Entry { port_of_entry }\n# caf\xe9\n")
+    analysis = _analysed(folder)
+    [shown] = [d for d in analysis.diagnostics if d.code == "RL0004"]
+    assert shown.span.text == "import shared" and "UTF-8" in shown.message

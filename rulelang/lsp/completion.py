@@ -24,6 +24,9 @@ _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _CHAIN_BEFORE_DOT = re.compile(rf"({_NAME}(?:\s*\.\s*{_NAME})*)\s*\.\s*$")
 _WORD_BEFORE = re.compile(rf"{_NAME}$")
 _MAX_BACK = 400  # characters read back from the cursor for a chain `a.b.c.`
+# a line that starts a declaration, and the name it declares (a test's is its title)
+_DECLARATION = re.compile(r'^\s*(?:(?:rule|def|const|agreement|program)\s+([A-Za-z_]\w*)|test\s+"([^"]*)")',
+                          re.MULTILINE)
 
 _KIND_OF_DECL = {ast.EnumDecl: "Enum", ast.RecordDecl: "Struct", ast.InputDecl: "Variable",
                  ast.ConstDecl: "Constant", ast.DefDecl: "Function", ast.RuleDecl: "Property",
@@ -39,6 +42,8 @@ class Completion:
 
 def completions(analysis: Analysis, text: str, offset: int) -> list[Completion]:
     """`analysis`: the file's last analysis with a checked program."""
+    if _in_comment_or_text(text, offset):
+        return []
     before = text[max(0, offset - _MAX_BACK):offset]
     word = _WORD_BEFORE.search(before)
     start = len(before) - (len(word.group()) if word else 0)
@@ -48,17 +53,17 @@ def completions(analysis: Analysis, text: str, offset: int) -> list[Completion]:
         return [Completion(k, "Keyword") for k in keywords()]
     if chain is not None:
         names = [n.strip() for n in chain.group(1).split(".")]
-        return _after_dot(analysis, names)
+        return _after_dot(analysis, names, _enclosing(analysis, text, offset))
     typed = word.group() if word else ""
     return _in_reach(analysis, typed)
 
 
-def _after_dot(analysis: Analysis, names: list[str]) -> list[Completion]:
+def _after_dot(analysis: Analysis, names: list[str], enclosing) -> list[Completion]:
     program = analysis.program
     decl = _visible(analysis).get(names[0])
     if isinstance(decl, ast.EnumDecl) and len(names) == 1:
         return [Completion(m.name, "EnumMember", decl.name.name) for m in decl.members]
-    current = _type_of_name(program, decl, names[0])
+    current = _type_of_name(program, decl, names[0], enclosing)
     for name in names[1:]:
         current = _fields(T.strip(current)).get(name) if current is not None else None
     fields = _fields(T.strip(current)) if current is not None else {}
@@ -73,7 +78,7 @@ def _fields(record_type) -> dict:
     return {}
 
 
-def _type_of_name(program: P.Program, decl, name: str):
+def _type_of_name(program: P.Program, decl, name: str, enclosing):
     if isinstance(decl, ast.InputDecl):
         return program.input_type
     if isinstance(decl, ast.AgreementDecl):
@@ -84,9 +89,42 @@ def _type_of_name(program: P.Program, decl, name: str):
     if isinstance(decl, ast.RuleDecl):
         info = program.rules.get(decl)
         return info.type if info is not None else None
-    # a local: the type the checker gave a local of that name (the first found)
-    return next((ref.type for ref in program.refs.values()
-                 if isinstance(ref, P.LocalRef) and ref.binding.name == name), None)
+    # a local of the declaration being written: the type the checker gave it, when
+    # every local of that name there has the same type
+    if enclosing is None:
+        return None
+    types = {str(ref.type): ref.type for ref in program.refs.values()
+             if isinstance(ref, P.LocalRef) and ref.binding.name == name
+             and enclosing.span.start <= ref.binding.span.start < enclosing.span.end}
+    return next(iter(types.values())) if len(types) == 1 else None
+
+
+def _enclosing(analysis: Analysis, text: str, offset: int):
+    """The declaration of the last checked text that the cursor is in now, found by
+    the name of the declaration that the text above the cursor last opens."""
+    opened = None
+    for opened in _DECLARATION.finditer(text, 0, offset):
+        pass
+    if opened is None or analysis.module is None:
+        return None
+    name = opened.group(1) or opened.group(2)
+    return next((d for d in analysis.module.decls
+                 if getattr(getattr(d, "name", None), "name", getattr(d, "name", None)) == name), None)
+
+
+def _in_comment_or_text(text: str, offset: int) -> bool:
+    """Whether the cursor is in a `#` comment or a "text" on its line."""
+    line = text[text.rfind("\n", 0, offset) + 1:offset]
+    quoted = escaped = False
+    for char in line:
+        if quoted:
+            quoted = escaped or char != '"'
+            escaped = not escaped and char == "\\"
+        elif char == '"':
+            quoted = True
+        elif char == "#":
+            return True
+    return quoted
 
 
 def _in_reach(analysis: Analysis, typed: str) -> list[Completion]:

@@ -145,6 +145,9 @@ def _declared_by(program, ident, parent, path):
     arm's pattern, an exception's parent) the thing it refers to."""
     if isinstance(parent, _DECLS_WITH_NAMES) and parent.name is ident:
         return parent
+    if isinstance(parent, ast.InputDecl) and parent.as_of_field is ident:
+        record = T.strip(program.input_type) if program.input_type is not None else None
+        return RecordField(record.decl, ident.name) if isinstance(record, T.RecordType) else None
     if isinstance(parent, (ast.Let, ast.Quantifier)) and parent.var is ident:
         return ident
     if isinstance(parent, ast.Given):
@@ -225,6 +228,28 @@ def references(program: P.Program, target, modules: list) -> list[Span]:
     found: list[Span] = []
     for module in modules:
         _collect(program, module, target, [], found)
+    return found
+
+
+def named_places(program: P.Program, module: ast.Module, names: set[str]) -> list[tuple[Span, object]]:
+    """(span, target) of every place in `module` written as one of `names` that
+    names something (a rename's check: these are the places whose meaning a new
+    name could change)."""
+    found: list = []
+
+    def visit(node, path) -> None:
+        path.append(node)
+        for child in _children(node):
+            text = getattr(child, "name", None) if isinstance(child, (ast.Ident, ast.Name,
+                                                                      ast.NamedType)) else None
+            if text in names:
+                target = _target(program, child, node, path + [child])
+                if target is not None:
+                    found.append((child.span, target))
+            visit(child, path)
+        path.pop()
+
+    visit(module, [])
     return found
 
 

@@ -19,7 +19,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from rulelang.diagnostics import Diagnostic
-from rulelang.lsp import completion, describe, places, workspace
+from rulelang.lsp import completion, describe, places, rename, workspace
 from rulelang.lsp.analysis import Analysis, analyse
 from rulelang.lsp.lenses import Lens, verdicts
 from rulelang.lsp.outline import Symbol, outline
@@ -27,6 +27,7 @@ from rulelang.lsp.positions import UTF16, line_index
 from rulelang.span import Source, Span
 
 _LOG = logging.getLogger(__name__)
+VERDICT_COMMAND = "rulelang.testVerdict"
 
 
 class RulelangServer(LanguageServer):
@@ -91,7 +92,10 @@ class RulelangServer(LanguageServer):
     # ---- from rulelang's values to the protocol's -------------------------------------------
 
     def encoding(self) -> str:
-        return str(getattr(self.workspace.position_encoding, "value", None) or UTF16)
+        """The unit columns are counted in, as agreed at start-up (pygls keeps the
+        client's choice as the protocol's enum or as its plain string)."""
+        chosen = self.workspace.position_encoding
+        return str(getattr(chosen, "value", chosen) or UTF16)
 
     def range(self, span: Span) -> lsp.Range:
         start, end = line_index(span.source.text, self.encoding()).range(span)
@@ -116,15 +120,19 @@ class RulelangServer(LanguageServer):
         text = self.workspace.get_text_document(uri).source
         return line_index(text, self.encoding()).offset(position.line, position.character)
 
-    def uses(self, analysis: Analysis, target, uri: str) -> list[workspace.Use]:
-        """The uses of a target in the files the analysis read and in the workspace's."""
+    def workspace_files(self, uri: str) -> list[Path]:
+        """The rule files of the workspace (of the file's own folder, when there is none)."""
         folders = [Path(p) for folder in self.workspace.folders.values()
                    if (p := _path_of(folder.uri)) is not None]
         if not folders and self.workspace.root_path:
             folders = [Path(self.workspace.root_path)]
         if not folders and (path := _path_of(uri)) is not None:
-            folders = [path.parent]  # no workspace: the file's own folder
-        return workspace.uses(analysis, target, workspace.rule_files(folders), self.open_texts(set()))
+            folders = [path.parent]
+        return workspace.rule_files(folders)
+
+    def uses(self, analysis: Analysis, target, uri: str) -> list[workspace.Use]:
+        """The uses of a target in the files the analysis read and in the workspace's."""
+        return workspace.uses(analysis, target, self.workspace_files(uri), self.open_texts(set()))
 
     def lenses_of(self, analysis: Analysis) -> list[Lens]:
         """The test verdicts of an analysis, run once for it."""
@@ -234,22 +242,20 @@ def build() -> RulelangServer:
         if (found := ls.target_at(params.text_document.uri, params.position)) is None:
             return None
         analysis, place = found
-        if workspace.renameable(analysis, place.target) is None:
+        if rename.renameable(analysis, place.target) is None:
             return None
         return ls.range(place.span)
 
     @server.feature(lsp.TEXT_DOCUMENT_RENAME)
-    def rename(ls: RulelangServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
+    def rename_symbol(ls: RulelangServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
         uri = params.text_document.uri
         if (found := ls.target_at(uri, params.position)) is None:
             return None
         analysis, place = found
-        if workspace.renameable(analysis, place.target) is None:
-            raise JsonRpcInvalidParams("this name is not one of your rule files' to rename")
         try:
-            edits = workspace.rename_edits(ls.uses(analysis, place.target, uri), params.new_name,
-                                           ls.open_texts(set()))
-        except workspace.RenameRefused as refused:
+            edits = rename.plan(analysis, place.target, params.new_name, ls.workspace_files(uri),
+                                ls.open_texts(set()))
+        except rename.RenameRefused as refused:
             raise JsonRpcInvalidParams(str(refused)) from None
         return lsp.WorkspaceEdit(changes={
             _uri_of_key(key): [lsp.TextEdit(range=ls.range(span), new_text=new) for span, new in changes]
@@ -291,8 +297,12 @@ def build() -> RulelangServer:
         if analysis is None:
             return None
         return [lsp.CodeLens(range=ls.range(lens.span),
-                             command=lsp.Command(title=lens.title, command=""))
+                             command=lsp.Command(title=lens.title, command=VERDICT_COMMAND))
                 for lens in ls.lenses_of(analysis)]
+
+    @server.command(VERDICT_COMMAND)
+    def verdict(ls: RulelangServer, *arguments) -> None:
+        """A verdict's lens is there to be read; a click on it does nothing."""
 
     @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
     def formatting(ls: RulelangServer,
@@ -300,14 +310,19 @@ def build() -> RulelangServer:
         from rulelang.api import format_text
         from rulelang.errors import RulelangError
 
-        document = ls.workspace.get_text_document(params.text_document.uri)
         try:
-            formatted = format_text(document.source, document.uri)
+            text = ls.workspace.get_text_document(params.text_document.uri).source
+        except OSError:  # a file neither open nor readable
+            return None
+        try:
+            formatted = format_text(text, params.text_document.uri)
         except RulelangError:  # it does not parse (its diagnostics say where) or RL0999
             return None
-        if formatted == document.source:
+        if "\r\n" in text:  # the file's own line ends, kept
+            formatted = formatted.replace("\n", "\r\n")
+        if formatted == text:
             return []
-        whole = Span(Source(document.uri, document.source), 0, len(document.source))
+        whole = Span(Source(params.text_document.uri, text), 0, len(text))
         return [lsp.TextEdit(range=ls.range(whole), new_text=formatted)]
 
     return server

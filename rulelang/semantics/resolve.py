@@ -14,7 +14,7 @@ import attrs
 
 from rulelang.diagnostics import Diagnostics
 from rulelang.resources import stdlib_dir
-from rulelang.span import Source
+from rulelang.span import Source, Span
 from rulelang.syntax import ast
 from rulelang.syntax.parse import parse
 
@@ -63,17 +63,20 @@ def display_name(path: Path) -> str:
         return str(path)
 
 
-def read_source(path: Path, diags: Diagnostics, name: str | None = None) -> Source | None:
+def read_source(path: Path, diags: Diagnostics, name: str | None = None,
+                via: Span | None = None) -> Source | None:
+    """The file's text, or None with RL0004 (on `via`, the `import` that reads it)."""
     try:
         data = path.read_bytes()
     except (OSError, ValueError) as error:  # ValueError: a NUL byte in the name
-        diags.error("RL0004", f"cannot read `{name or path}`: {getattr(error, 'strerror', None) or error}")
+        diags.error("RL0004", f"cannot read `{name or path}`: {getattr(error, 'strerror', None) or error}",
+                    via)
         return None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         diags.error("RL0004", f"`{name or path}` is not UTF-8 text (bad byte at offset {error.start})",
-                    help="save the rule file as UTF-8")
+                    via, help="save the rule file as UTF-8")
         return None
     return Source(name or display_name(path), text)
 
@@ -104,7 +107,8 @@ class _Loader:
         return resolved.suffix == EXTENSION and any(
             resolved.is_relative_to(root) for root in self.import_roots)
 
-    def load_path(self, path: Path, display: str | None = None) -> LoadedModule | None:
+    def load_path(self, path: Path, display: str | None = None,
+                  via: Span | None = None) -> LoadedModule | None:
         try:
             key = str(path.resolve())
         except (OSError, ValueError):  # a NUL byte or a name too long: reported by read_source
@@ -114,7 +118,7 @@ class _Loader:
         if key in self.open_texts:
             source = Source(display or display_name(path), self.open_texts[key])
         else:
-            source = read_source(path, self.diags, display)
+            source = read_source(path, self.diags, display, via)
         if source is None:
             return None
         return self._load(key, source, path.resolve().parent)
@@ -158,7 +162,7 @@ class _Loader:
             self.diags.error("RL0104", f"imports nested deeper than {MAX_IMPORT_DEPTH} modules",
                              decl.span)
             return None
-        return self.load_path(path)
+        return self.load_path(path, via=decl.span)
 
     def _find(self, importer: LoadedModule, decl: ast.Import) -> Path | None:
         target = decl.target
