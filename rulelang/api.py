@@ -55,15 +55,16 @@ def _exists(path: str) -> bool:
         return False
 
 
-def check(target, import_roots=()) -> list[Diagnostic]:
+def check(target, import_roots=(), deep: bool = False) -> list[Diagnostic]:
     """Parse and check rules (a path, `stdlib:NAME`, or rule text). Never raises
     for the user's mistakes: they come back as Diagnostic values. Imports may
     read `.rules` files under the stdlib, the rule file's folder, and the
-    folders in `import_roots`."""
-    from rulelang.pipeline import checked
+    folders in `import_roots`. `deep=True` adds the solver's findings (RL0409 to
+    RL0412, docs/analysis.md; needs z3: `pip install 'rulelang[analysis]'`)."""
+    from rulelang.pipeline import checked, deeply_checked
 
     diags = Diagnostics()
-    checked(_refs(target), diags, [Path(r) for r in import_roots])
+    (deeply_checked if deep else checked)(_refs(target), diags, [Path(r) for r in import_roots])
     return list(diags)
 
 

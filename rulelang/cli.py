@@ -84,14 +84,19 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
               help="How to print diagnostics.")
-def check(paths, fmt) -> None:
+@click.option("--deep", is_flag=True, help="Also ask the z3 solver which agreements can never "
+              "apply, which exceptions can never hold or hold for everyone, and which can "
+              "conflict (docs/analysis.md).")
+def check(paths, fmt, deep) -> None:
     """Parse and type-check rule files."""
     from rulelang.diagnostics import Diagnostics
-    from rulelang.pipeline import checked
+    from rulelang.pipeline import checked, deeply_checked
 
+    if deep:
+        _require("z3", "the deep check needs the z3 solver", "analysis")
     diags = Diagnostics()
     # each argument is its own program: two unrelated files may each declare an input
-    programs = [checked(_refs([path]), diags) for path in paths]
+    programs = [(deeply_checked if deep else checked)(_refs([path]), diags) for path in paths]
     _print_diagnostics(diags, fmt)
     if fmt == "text":
         modules = len({m.key for p in programs if p for m in p.modules})

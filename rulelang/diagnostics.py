@@ -67,6 +67,10 @@ CODES: dict[str, str] = {
     "RL0406": "unknown burden of proof",
     "RL0407": "missing citation",
     "RL0408": "exceptions may conflict",
+    "RL0409": "agreement can never apply",
+    "RL0410": "exception can never hold",
+    "RL0411": "exception holds for everyone in scope",
+    "RL0412": "exceptions can conflict",
     # tests
     "RL0501": "invalid test",
     # evaluation

@@ -85,6 +85,22 @@ def build(refs: list[resolve.ModuleRef], diags: Diagnostics,
     return lowered(program, diags)
 
 
+def deeply_checked(refs: list[resolve.ModuleRef], diags: Diagnostics,
+                   import_roots: list[Path] | None = None) -> Program | None:
+    """As `checked`, and when the rules have no error, the solver's warnings too
+    (rulelang/analysis: agreements that can never apply, exceptions that can never
+    hold or hold for everyone, exceptions that can conflict). Needs z3."""
+    from rulelang.analysis import analyse
+
+    program = checked(refs, diags, import_roots)
+    if program is None or diags.has_errors:
+        return program
+    core = lowered(program, diags)
+    for warning in analyse(core) if core is not None else ():
+        diags.add(warning)
+    return program
+
+
 def lowered(program: Program, diags: Diagnostics):
     """A checked program without errors lowered to the typed core, or None (the
     diagnostics say why)."""
