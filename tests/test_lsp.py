@@ -761,3 +761,15 @@ def test_an_imported_file_that_cannot_be_read_is_shown_on_its_import(folder):
     analysis = _analysed(folder)
     [shown] = [d for d in analysis.diagnostics if d.code == "RL0004"]
     assert shown.span.text == "import shared" and "UTF-8" in shown.message
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_server_adds_the_deep_check_on_opening_and_saving_not_as_you_type(client, project):
+    clash = MAIN.replace('case.entry == port_of_entry cite "Art. 4(1)"',
+                         'case.entry == port_of_entry cite "Art. 4(1)"\n    case.entry == between_ports cite "Art. 4(3)"')
+    uri = await _open(client, project / "deep.rules", clash, saved=clash)
+    assert [d.code for d in client.diagnostics[uri]] == ["RL0409"]
+    _change(client, uri, clash + "\n", 2)
+    await _until(client, uri, _nothing)  # the solver waits for the save
+    client.text_document_did_save(lsp.DidSaveTextDocumentParams(text_document=_doc(uri)))
+    assert [d.code for d in await _until(client, uri, _some)] == ["RL0409"]

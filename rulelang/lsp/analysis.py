@@ -9,16 +9,19 @@ everything is saved. Nothing here speaks the protocol (server.py does).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import attrs
 
 from rulelang.diagnostics import Diagnostic, Diagnostics, Label, Severity
-from rulelang.pipeline import checked_modules
+from rulelang.pipeline import checked_modules, lowered
 from rulelang.semantics import program as P
 from rulelang.semantics.resolve import LoadedModule, ModuleRef, all_modules
 from rulelang.span import Source, Span
 from rulelang.syntax import ast
+
+_LOG = logging.getLogger(__name__)
 
 
 @attrs.frozen(eq=False)
@@ -49,6 +52,25 @@ def analyse(text: str, name: str, path: Path | None = None,
     return Analysis(source=root.source, module=root.module, program=program,
                     diagnostics=tuple(_shown_here(list(diags), root)), files=files,
                     modules=modules)
+
+
+def deepened(analysis: Analysis) -> Analysis:
+    """The analysis with the deep check's warnings (docs/analysis.md) added, when the
+    file has no error and the z3 solver is installed; else as it was."""
+    if analysis.program is None or any(d.is_error for d in analysis.diagnostics):
+        return analysis
+    try:
+        from rulelang.analysis import analyse as solve
+    except ImportError:  # the [analysis] extra is not installed
+        return analysis
+    try:
+        core = lowered(analysis.program, Diagnostics())
+        found = solve(core) if core is not None else []
+    except Exception:  # noqa: BLE001 - the solver's or rulelang's bug: the file keeps its check
+        _LOG.exception("the deep check of %s failed", analysis.source.name)
+        return analysis
+    own = [d for d in found if d.span is not None and d.span.source is analysis.source]
+    return attrs.evolve(analysis, diagnostics=analysis.diagnostics + tuple(own))
 
 
 def _internal_error(text: str, name: str, error: Exception) -> Analysis:

@@ -20,7 +20,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from rulelang.diagnostics import Diagnostic
 from rulelang.lsp import completion, describe, places, rename, workspace
-from rulelang.lsp.analysis import Analysis, analyse
+from rulelang.lsp.analysis import Analysis, analyse, deepened
 from rulelang.lsp.lenses import Lens, verdicts
 from rulelang.lsp.outline import Symbol, outline
 from rulelang.lsp.positions import UTF16, line_index
@@ -41,9 +41,11 @@ class RulelangServer(LanguageServer):
 
     # ---- analysing ---------------------------------------------------------------------------
 
-    def refresh(self, uri: str, importers: bool = True) -> None:
-        """Analyse the file at `uri` and (unless told not to) the open files that read it."""
-        self._analyse(uri)
+    def refresh(self, uri: str, importers: bool = True, deep: bool = False) -> None:
+        """Analyse the file at `uri` (with the deep check when asked: it takes the
+        solver a while, so on opening and saving, not on every key) and, unless
+        told not to, the open files that read it."""
+        self._analyse(uri, deep=deep)
         if importers:
             self._analyse_importers(uri)
 
@@ -68,11 +70,13 @@ class RulelangServer(LanguageServer):
             return True
         return on_disk != self.workspace.get_text_document(uri).source
 
-    def _analyse(self, uri: str, closed: str | None = None) -> None:
+    def _analyse(self, uri: str, closed: str | None = None, deep: bool = False) -> None:
         document = self.workspace.get_text_document(uri)
         path = _path_of(uri)
         analysis = analyse(document.source, str(path) if path else uri, path,
                            self.open_texts({uri, closed}))
+        if deep:
+            analysis = deepened(analysis)
         self.analyses[uri] = analysis
         if analysis.program is not None:
             self.checked[uri] = analysis
@@ -191,7 +195,7 @@ def build() -> RulelangServer:
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: RulelangServer, params: lsp.DidOpenTextDocumentParams) -> None:
         uri = params.text_document.uri
-        ls.refresh(uri, importers=ls.differs_from_disk(uri))
+        ls.refresh(uri, importers=ls.differs_from_disk(uri), deep=True)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: RulelangServer, params: lsp.DidChangeTextDocumentParams) -> None:
@@ -199,7 +203,7 @@ def build() -> RulelangServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: RulelangServer, params: lsp.DidSaveTextDocumentParams) -> None:
-        ls.refresh(params.text_document.uri)
+        ls.refresh(params.text_document.uri, deep=True)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: RulelangServer, params: lsp.DidCloseTextDocumentParams) -> None:
