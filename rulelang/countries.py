@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from rulelang.diagnostics import did_you_mean
+from rulelang.diagnostics import Suggestion, closest
 
 
 @lru_cache(maxsize=1)
@@ -36,27 +36,34 @@ _NOT_ISO = {"UK": "GBR", "EL": "GRC", "GER": "DEU", "SUI": "CHE", "NED": "NLD", 
 
 
 def suggest(code: str) -> str | None:
-    """A "did you mean" for a mistyped code: an alpha-3 close in spelling, or the
-    alpha-3 of a country whose alpha-2 code or name was written instead."""
+    """A "did you mean" for a mistyped code (the help line of `suggestion`)."""
+    return suggestion(code).help
+
+
+def suggestion(code: str) -> Suggestion:
+    """For a mistyped code: the alpha-3 close in spelling, or the alpha-3 of a
+    country whose alpha-2 code or name was written instead, in words and as the
+    code to write instead."""
     import pycountry
 
     upper = code.upper()
     if upper in _codes():
-        return f"country codes are upper case: `{upper}`"
+        return Suggestion(f"country codes are upper case: `{upper}`", upper)
     if len(code) == 2:
         found = pycountry.countries.get(alpha_2=upper)
         if found is not None:
-            return f"`{code}` is an alpha-2 code; the alpha-3 code is `{found.alpha_3}`"
+            return Suggestion(f"`{code}` is an alpha-2 code; the alpha-3 code is `{found.alpha_3}`",
+                              found.alpha_3)
     if upper in _NOT_ISO:
         alpha_3 = _NOT_ISO[upper]
-        return f"`{code}` is not an ISO code; did you mean `{alpha_3}` ({_codes()[alpha_3]})?"
+        return Suggestion(f"`{code}` is not an ISO code; did you mean `{alpha_3}` "
+                          f"({_codes()[alpha_3]})?", alpha_3)
     try:
         found = pycountry.countries.lookup(code)
-        return f"did you mean `{found.alpha_3}` ({found.name})?"
+        return Suggestion(f"did you mean `{found.alpha_3}` ({found.name})?", found.alpha_3)
     except LookupError:
         pass
-    hint = did_you_mean(upper, _codes())
-    if hint:
-        close = hint.split("`")[1]
-        return f"did you mean `{close}` ({_codes()[close]})?"
-    return None
+    close = closest(upper, _codes())
+    if close is not None:
+        return Suggestion(f"did you mean `{close}` ({_codes()[close]})?", close)
+    return Suggestion(None)

@@ -93,6 +93,14 @@ class Label:
 
 
 @attrs.frozen
+class Suggestion:
+    """A help line, and the text that would fix the mistake when it is a misspelt
+    name: it replaces the diagnostic's span (an editor's quick fix)."""
+    help: str | None
+    replacement: str | None = None
+
+
+@attrs.frozen
 class Diagnostic:
     code: str
     severity: Severity
@@ -100,6 +108,7 @@ class Diagnostic:
     span: Span | None = None
     labels: tuple[Label, ...] = ()
     help: str | None = None
+    fix: str | None = None      # the text to put in the span's place, when one is sure
 
     def __attrs_post_init__(self) -> None:
         if self.code not in CODES:
@@ -126,12 +135,14 @@ class Diagnostics:
             self._items.append(diagnostic)
 
     def error(self, code: str, message: str, span: Span | None = None, *,
-              labels: Iterable[Label] = (), help: str | None = None) -> None:
-        self.add(Diagnostic(code, Severity.ERROR, message, span, tuple(labels), help))
+              labels: Iterable[Label] = (), help: str | None = None,
+              suggestion: Suggestion | None = None) -> None:
+        self.add(_made(code, Severity.ERROR, message, span, labels, help, suggestion))
 
     def warning(self, code: str, message: str, span: Span | None = None, *,
-                labels: Iterable[Label] = (), help: str | None = None) -> None:
-        self.add(Diagnostic(code, Severity.WARNING, message, span, tuple(labels), help))
+                labels: Iterable[Label] = (), help: str | None = None,
+                suggestion: Suggestion | None = None) -> None:
+        self.add(_made(code, Severity.WARNING, message, span, labels, help, suggestion))
 
     @property
     def has_errors(self) -> bool:
@@ -154,14 +165,47 @@ def _order(d: Diagnostic) -> tuple:
     return (d.span.source.name, d.span.start, d.code)
 
 
-def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
-    """A help line naming the closest candidate, if one is close."""
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.7)
+def _made(code, severity, message, span, labels, help, suggestion) -> Diagnostic:
+    if suggestion is not None:
+        help, fix = suggestion.help, suggestion.replacement if span is not None else None
+    else:
+        fix = None
+    return Diagnostic(code, severity, message, span, tuple(labels), help, fix)
+
+
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate closest in spelling to `name`, if one is close: one typing slip
+    away (a letter left out, added, changed, or two swapped: `aeg` for `age`, `CNA`
+    for `CAN`, which difflib's ratio finds too far in a short name), else similar."""
+    from rapidfuzz.distance import OSA
+
+    candidates = list(candidates)
+    if len(name) >= 3:
+        slips = [c for c in candidates if OSA.distance(name, c, score_cutoff=1) <= 1]
+        if slips:  # letters all there but two swapped first (`CNA`: `CAN`, not `KNA`)
+            return max(slips, key=lambda c: (sorted(c.lower()) == sorted(name.lower()),
+                                             difflib.SequenceMatcher(None, name, c).ratio()))
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.7)
     if not close:
         close = difflib.get_close_matches(name.lower(), [c.lower() for c in candidates], n=1, cutoff=0.75)
         if close:
             close = [c for c in candidates if c.lower() == close[0]][:1]
-    return f"did you mean `{close[0]}`?" if close else None
+    return close[0] if close else None
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """A help line naming the closest candidate, if one is close."""
+    close = closest(name, candidates)
+    return f"did you mean `{close}`?" if close else None
+
+
+def suggest(name: str, candidates: Iterable[str], otherwise: str | None = None) -> Suggestion:
+    """For a misspelt name written where the diagnostic points: "did you mean" the
+    closest candidate, which also replaces it as a fix; else `otherwise`."""
+    close = closest(name, candidates)
+    if close is None:
+        return Suggestion(otherwise)
+    return Suggestion(f"did you mean `{close}`?", close)
 
 
 # ---- rendering ---------------------------------------------------------------
@@ -230,6 +274,7 @@ def to_json(diagnostic: Diagnostic) -> dict:
         "span": _span_json(diagnostic.span),
         "labels": [{"span": _span_json(l.span), "message": l.message} for l in diagnostic.labels],
         "help": diagnostic.help,
+        **({"fix": {"replacement": diagnostic.fix}} if diagnostic.fix is not None else {}),
     }
 
 

@@ -773,3 +773,38 @@ async def test_server_adds_the_deep_check_on_opening_and_saving_not_as_you_type(
     await _until(client, uri, _nothing)  # the solver waits for the save
     client.text_document_did_save(lsp.DidSaveTextDocumentParams(text_document=_doc(uri)))
     assert [d.code for d in await _until(client, uri, _some)] == ["RL0409"]
+
+
+# ---- quick fixes ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mistake, fixed", [
+    ("case.age < 18", "case.aeg < 18"), ("port_of_entry cite", "port_of_entyr cite"),
+    ("parties USA, CAN", "parties USA, CNA"), ("when is_child", "when is_chlid"),
+    ("older_than(64)", "older_thn(64)"), ("expect demo.exceptions", "expect demo.exeptions")])
+def test_a_misspelt_name_gets_its_fix(folder, mistake, fixed):
+    text = MAIN.replace(mistake, fixed, 1)
+    shown = next(d for d in _analysed(folder, text).diagnostics if d.is_error)  # not its echoes
+    repaired = text[:shown.span.start] + shown.fix + text[shown.span.end:]
+    assert repaired == MAIN
+
+
+def test_no_fix_without_a_close_name(folder):
+    text = MAIN.replace("case.age < 18", "case.zzzzzz < 18")
+    [shown] = [d for d in _analysed(folder, text).diagnostics if d.is_error]
+    assert shown.fix is None
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_server_offers_the_fix_of_a_misspelt_name(client, project):
+    text = MAIN.replace("case.age < 18", "case.aeg < 18")
+    uri = await _open(client, project / "typo.rules", text, saved=text)
+    [shown] = client.diagnostics[uri]
+    [action] = await client.text_document_code_action_async(lsp.CodeActionParams(
+        text_document=_doc(uri), range=shown.range, context=lsp.CodeActionContext(diagnostics=[shown])))
+    assert action.title == "Replace `aeg` with `age`" and action.is_preferred
+    [edit] = action.edit.changes[uri]
+    assert edit.new_text == "age" and edit.range == shown.range
+    assert not await client.text_document_code_action_async(lsp.CodeActionParams(
+        text_document=_doc(uri), range=lsp.Range(start=lsp.Position(line=0, character=0),
+                                                 end=lsp.Position(line=0, character=1)),
+        context=lsp.CodeActionContext(diagnostics=[])))

@@ -162,6 +162,8 @@ def test_the_playground_checks_rule_text(client):
     bad = client.post("/api/check", json={"text": RULES.replace(">= 18", ">= true")}).json()
     assert bad["errors"] == 1 and bad["diagnostics"][0]["code"] == "RL0307"
     assert bad["diagnostics"][0]["span"]["line"] == 3
+    typo = client.post("/api/check", json={"text": RULES.replace("c.age >=", "c.aeg >=")}).json()
+    assert typo["diagnostics"][0]["fix"] == {"replacement": "age"}
 
 
 def test_the_playground_text_is_never_taken_for_a_file_name(client):
@@ -324,6 +326,14 @@ def test_in_a_browser_the_playground_shows_a_mistake_and_runs_the_tests(served, 
     editor.send_keys("\nrule broken: bool = 1\n")
     item = _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#diagnostics li.error"))
     assert "RL0301" in item[0].text
+    # a misspelt name: its fix is a click away
+    browser.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'))",
+                           editor, RULES.replace("c.age >= 18", "c.aeg >= 18"))
+    fix = _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#diagnostics button.fix"))
+    assert fix[0].text == "use age"
+    fix[0].click()
+    assert _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#diagnostics li.ok"))
+    assert browser.find_element(By.ID, "rules").get_attribute("value") == RULES
     editor.clear()
     browser.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'))",
                            editor, RULES)

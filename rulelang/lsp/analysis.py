@@ -98,7 +98,7 @@ def _shown_here(diagnostics: list[Diagnostic], root: LoadedModule) -> list[Diagn
         prefix = f"in `{span.source.name}`: " if span is not None else ""
         labels = (Label(span, "here"),) if span is not None else ()
         shown.append(attrs.evolve(diagnostic, message=prefix + diagnostic.message, span=where,
-                                  labels=labels + diagnostic.labels))
+                                  labels=labels + diagnostic.labels, fix=None))
     return shown
 
 

@@ -308,6 +308,24 @@ def build() -> RulelangServer:
     def verdict(ls: RulelangServer, *arguments) -> None:
         """A verdict's lens is there to be read; a click on it does nothing."""
 
+    @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
+                    lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
+    def code_actions(ls: RulelangServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
+        """A misspelt name's fix (the checker's "did you mean"), for the mistakes in the range."""
+        uri = params.text_document.uri
+        analysis = ls.analyses.get(uri)
+        if analysis is None or analysis.source.text != ls.workspace.get_text_document(uri).source:
+            return None
+        start, end = ls.offset(uri, params.range.start), ls.offset(uri, params.range.end)
+        return [lsp.CodeAction(
+                    title=f"Replace `{d.span.text}` with `{d.fix}`", kind=lsp.CodeActionKind.QuickFix,
+                    diagnostics=[ls._diagnostic(d, analysis)], is_preferred=True,
+                    edit=lsp.WorkspaceEdit(changes={uri: [lsp.TextEdit(range=ls.range(d.span),
+                                                                       new_text=d.fix)]}))
+                for d in analysis.diagnostics
+                if d.fix is not None and d.span.source is analysis.source
+                and d.span.start <= end and start <= d.span.end]
+
     @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
     def formatting(ls: RulelangServer,
                    params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit] | None:

@@ -20,7 +20,7 @@ from typing import Iterable
 import attrs
 
 from rulelang import countries
-from rulelang.diagnostics import Diagnostics, Label, did_you_mean
+from rulelang.diagnostics import Diagnostics, Label, did_you_mean, suggest
 from rulelang.semantics import program as P
 from rulelang.semantics import types as T
 from rulelang.semantics.clauses import ClauseChecker
@@ -223,7 +223,7 @@ class Checker:
             if field_type is None:
                 self.diags.error("RL0107", f"`{prog.input_type.name}` has no field `{field}`",
                                  decl.as_of_field.span,
-                                 help=did_you_mean(field, prog.input_type.fields))
+                                 suggestion=suggest(field, prog.input_type.fields))
             elif field_type != T.DATE:
                 self.diags.error("RL0301", f"the as-of field must be a required `date`, "
                                  f"but `{field}` is `{field_type}`", decl.as_of_field.span)
@@ -265,8 +265,11 @@ class Checker:
             return T.ERROR
         candidates = list(T.PRIMITIVES) + ["set", "list"] + [
             n for n in scope.names() if isinstance(scope.lookup(n)[0], (ast.EnumDecl, ast.RecordDecl))]
+        fallback = _TYPE_ALIASES.get(name.lower())
         self.diags.error("RL0106", f"unknown type `{name}`", texpr.span,
-                         help=did_you_mean(name, candidates) or _TYPE_ALIASES.get(name.lower()))
+                         # a fix replaces the span: `lst<int>`'s is more than its name
+                         suggestion=suggest(name, candidates, fallback) if not texpr.args else None,
+                         help=did_you_mean(name, candidates) or fallback)
         return T.ERROR
 
     # ---- the types of definitions (asked for before or after they are checked) --------------
@@ -330,7 +333,7 @@ class Checker:
         if countries.is_country(code):
             return code
         self.diags.error("RL0202", f"`{code}` is not an ISO 3166-1 alpha-3 country code", span,
-                         help=countries.suggest(code))
+                         suggestion=countries.suggestion(code))
         return None
 
     # ---- whole-program checks ------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rulelang.diagnostics import Label, did_you_mean
+from rulelang.diagnostics import Label, suggest
 from rulelang.semantics import program as P
 from rulelang.semantics import types as T
 from rulelang.syntax import ast
@@ -171,7 +171,7 @@ class ClauseChecker:
                 continue
             if parent.name not in by_name:
                 self.diags.error("RL0403", f"there is no exception `{parent.name}` to be an exception of",
-                                 parent.span, help=did_you_mean(parent.name, by_name))
+                                 parent.span, suggestion=suggest(parent.name, by_name))
                 continue
             # walk up the chain to refuse cycles (a of b, b of a)
             seen, cursor = {name}, parent.name
@@ -272,8 +272,8 @@ class ClauseChecker:
             kind = event.kind.name
             if kind not in P.EVENT_STATUS:
                 self.diags.error("RL0205", f"unknown timeline event `{kind}`", event.kind.span,
-                                 help=did_you_mean(kind, P.EVENT_STATUS) or
-                                 "events are: " + ", ".join(P.EVENT_STATUS))
+                                 suggestion=suggest(kind, P.EVENT_STATUS,
+                                                    "events are: " + ", ".join(P.EVENT_STATUS)))
                 continue
             if when is None:
                 continue

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from rulelang.diagnostics import Label, did_you_mean
+from rulelang.diagnostics import Label, did_you_mean, suggest
 from rulelang.runtime import DURATION_UNITS, MAX_INT, make_duration
 from rulelang.semantics import operators
 from rulelang.semantics import program as P
@@ -147,8 +147,8 @@ class ExpressionChecker:
                 refs[expr] = P.MemberRef(want, name)
                 return want
             self.diags.error("RL0204", f"`{name}` is not a member of `{want.name}`", expr.span,
-                             help=did_you_mean(name, want.members) or
-                             "its members are: " + ", ".join(want.members))
+                             suggestion=suggest(name, want.members,
+                                                "its members are: " + ", ".join(want.members)))
             return T.ERROR
         if want == T.COUNTRY or (_COUNTRY_SHAPE.match(name) and not self._enums_with(name, ctx)):
             if _COUNTRY_SHAPE.match(name) or want == T.COUNTRY:
@@ -169,7 +169,7 @@ class ExpressionChecker:
         candidates = list(ctx.scope.names()) + [m for e in self._visible_enums(ctx) for m in e.members]
         candidates += ctx.local_names()
         self.diags.error("RL0101", f"unknown name `{name}`", expr.span,
-                         help=did_you_mean(name, candidates))
+                         suggestion=suggest(name, candidates))
         return T.ERROR
 
     def _visible_enums(self, ctx) -> list[T.EnumType]:
@@ -200,7 +200,7 @@ class ExpressionChecker:
                 self.checker.used.add(decl)
                 if expr.name.name not in enum.members:
                     self.diags.error("RL0204", f"`{expr.name.name}` is not a member of `{enum.name}`",
-                                     expr.name.span, help=did_you_mean(expr.name.name, enum.members))
+                                     expr.name.span, suggestion=suggest(expr.name.name, enum.members))
                     return T.ERROR
                 refs[expr] = P.MemberRef(enum, expr.name.name)
                 return enum
@@ -212,7 +212,7 @@ class ExpressionChecker:
         if isinstance(base, T.RecordType):
             if name not in base.fields:
                 self.diags.error("RL0107", f"`{base.name}` has no field `{name}`", expr.name.span,
-                                 help=did_you_mean(name, base.fields))
+                                 suggestion=suggest(name, base.fields))
                 return T.ERROR
             refs[expr] = P.FieldRef(base, name)
             return T.optional(base.fields[name], T.is_optional(obj_type))
@@ -220,7 +220,7 @@ class ExpressionChecker:
             fields = base.field_types()
             if name not in fields:
                 self.diags.error("RL0107", f"a decision has no field `{name}`", expr.name.span,
-                                 help=did_you_mean(name, fields) or "fields: " + ", ".join(fields))
+                                 suggestion=suggest(name, fields, "fields: " + ", ".join(fields)))
                 return T.ERROR
             refs[expr] = P.FieldRef(base, name)
             return fields[name]
@@ -239,7 +239,7 @@ class ExpressionChecker:
                 functions = [n for n in ctx.scope.names()
                              if isinstance(ctx.scope.lookup(n)[0], ast.DefDecl)]
                 self.diags.error("RL0101", f"unknown function `{name}`", expr.func.span,
-                                 help=did_you_mean(name, functions + list(BUILTINS)))
+                                 suggestion=suggest(name, functions + list(BUILTINS)))
             else:
                 checker.used.add(decl)
                 self.diags.error("RL0308", f"`{name}` is not a function", expr.func.span,
@@ -431,7 +431,7 @@ class ExpressionChecker:
                 elif isinstance(enum, T.EnumType):
                     if pattern.name not in enum.members:
                         self.diags.error("RL0204", f"`{pattern.name}` is not a member of `{enum.name}`",
-                                         pattern.span, help=did_you_mean(pattern.name, enum.members))
+                                         pattern.span, suggestion=suggest(pattern.name, enum.members))
                     elif pattern.name in covered:
                         self.diags.warning("RL0310", f"`{pattern.name}` is already matched above",
                                            pattern.span)
@@ -524,7 +524,7 @@ class ExpressionChecker:
             given[name] = field
             if name not in record.fields:
                 self.diags.error("RL0107", f"`{record.name}` has no field `{name}`", field.name.span,
-                                 help=did_you_mean(name, record.fields))
+                                 suggestion=suggest(name, record.fields))
                 self.infer(field.value, ctx)
                 continue
             self.expect(field.value, record.fields[name], f"field `{name}`", ctx)

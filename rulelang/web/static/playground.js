@@ -23,12 +23,23 @@ async function post(path, body) {
   }
 }
 
-// select a diagnostic's text in the editor
-function select(span) {
+// a diagnostic's span as [start, end) offsets of the editor's text
+function range(span) {
   const lines = rules.value.split("\n");
   const offset = (line, column) => lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + column - 1;
+  return [offset(span.line, span.column), offset(span.end_line, span.end_column)];
+}
+
+function select(span) {
   rules.focus();
-  rules.setSelectionRange(offset(span.line, span.column), offset(span.end_line, span.end_column));
+  rules.setSelectionRange(...range(span));
+}
+
+// a misspelt name's fix: the checker's "did you mean", put in its place
+function applyFix(span, replacement) {
+  const [start, end] = range(span);
+  rules.value = rules.value.slice(0, start) + replacement + rules.value.slice(end);
+  check();
 }
 
 function showDiagnostics(list) {
@@ -37,6 +48,11 @@ function showDiagnostics(list) {
     const item = el("li", { class: d.severity }, el("code", {}, d.code), " ",
       el("span", { class: "where" }, where), " ", d.message);
     if (d.help) item.append(el("div", { class: "help" }, `help: ${d.help}`));
+    if (d.fix && d.span) {
+      const fix = el("button", { type: "button", class: "fix" }, `use ${d.fix.replacement}`);
+      fix.addEventListener("click", (event) => { event.stopPropagation(); applyFix(d.span, d.fix.replacement); });
+      item.append(" ", fix);
+    }
     if (d.span) {
       item.classList.add("go");
       item.addEventListener("click", () => select(d.span));
