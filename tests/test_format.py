@@ -23,6 +23,7 @@ from rulelang.diagnostics import Diagnostics
 from rulelang.span import Source
 from rulelang.syntax import ast, formatter
 from rulelang.syntax.formatter import format_source
+from rulelang.syntax.lexing import every_token, is_blank
 from rulelang.syntax.parse import _CONTINUES_AFTER, parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,8 +101,8 @@ def _respaced(text: str, draw) -> str:
         body = line.lstrip(" ")
         indent = line[:len(line) - len(body)]
         out, last_end = [], 0
-        for token in formatter._tokens(body):
-            if token.type == "_NL" or formatter._is_blank(token):
+        for token in every_token(body):
+            if token.type == "_NL" or is_blank(token):
                 continue
             gap = body[last_end:token.start_pos]
             if last_end:
@@ -120,7 +121,7 @@ def _broken_and_commented(text: str, draw) -> str:
         body = line.lstrip(" ")
         indent = len(line) - len(body)
         pieces, last_end = [], 0
-        tokens = [t for t in formatter._tokens(body) if t.type != "_NL" and not formatter._is_blank(t)]
+        tokens = [t for t in every_token(body) if t.type != "_NL" and not is_blank(t)]
         for position, token in enumerate(tokens):
             pieces.append(body[last_end:token.end_pos])
             last_end = token.end_pos

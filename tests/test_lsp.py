@@ -21,6 +21,7 @@ from rulelang.cli import cli
 from rulelang.lsp import completion, describe, places, rename, workspace
 from rulelang.lsp.analysis import analyse
 from rulelang.lsp.lenses import verdicts
+from rulelang.lsp.tokens import semantic_tokens
 from rulelang.lsp.outline import outline
 from rulelang.lsp.positions import UTF8, UTF16, UTF32, LineIndex
 from rulelang.resources import stdlib_dir
@@ -808,3 +809,42 @@ async def test_server_offers_the_fix_of_a_misspelt_name(client, project):
         text_document=_doc(uri), range=lsp.Range(start=lsp.Position(line=0, character=0),
                                                  end=lsp.Position(line=0, character=1)),
         context=lsp.CodeActionContext(diagnostics=[])))
+
+
+# ---- colours -------------------------------------------------------------------------------
+
+def test_each_token_gets_the_colour_of_what_it_is(folder):
+    analysis = _analysed(folder)
+    kinds = {}
+    for token in semantic_tokens(analysis):
+        kinds.setdefault(MAIN[token.start:token.end], (token.type, token.modifiers))
+    assert kinds["rule"] == ("keyword", ())
+    assert kinds["is_child"] == ("function", ("declaration",))
+    assert kinds["case"] == ("variable", ("declaration",))  # the input, where it is declared
+    assert kinds["age"] == ("property", ())
+    assert kinds["demo"] == ("namespace", ("declaration",))
+    assert kinds["minor"] == ("event", ("declaration",))
+    assert kinds["port_of_entry"] == ("enumMember", ())
+    assert kinds["CAN"] == ("enumMember", ("defaultLibrary",))
+    assert kinds["years"] == ("parameter", ("declaration",))
+    assert kinds["limit"] == ("variable", ("declaration",))
+    assert kinds['"Art. 2"'] == ("string", ())
+    assert kinds["2002-12-05"] == ("number", ())
+    assert kinds["Case"] == ("struct", ())
+    assert kinds["bool"] == ("type", ("defaultLibrary",))
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_server_sends_the_colours_as_the_protocol_encodes_them(client, project):
+    uri = await _open(client, project / "colours.rules", MAIN, saved=MAIN)
+    legend = client.server_capabilities.semantic_tokens_provider.legend
+    answer = await client.text_document_semantic_tokens_full_async(
+        lsp.SemanticTokensParams(text_document=_doc(uri)))
+    data, line, column, seen = list(answer.data), 0, 0, []
+    for i in range(0, len(data), 5):
+        delta_line, delta_column, length, kind, _ = data[i:i + 5]
+        line, column = line + delta_line, (column + delta_column if delta_line == 0 else delta_column)
+        seen.append((MAIN.splitlines()[line][column:column + length], legend.token_types[kind]))
+    assert ("rule", "keyword") in seen and ("is_child", "function") in seen
+    assert seen[0] == ("import", "keyword") and len(seen) == len(semantic_tokens(
+        analyse(MAIN, str((project / "colours.rules").resolve()), (project / "colours.rules").resolve())))

@@ -20,7 +20,7 @@ from rulelang.semantics import types as T
 from rulelang.span import Span
 from rulelang.syntax import ast
 
-_DECLS_WITH_NAMES = (ast.EnumDecl, ast.RecordDecl, ast.InputDecl, ast.ConstDecl, ast.DefDecl,
+DECLS_WITH_NAMES = (ast.EnumDecl, ast.RecordDecl, ast.InputDecl, ast.ConstDecl, ast.DefDecl,
                      ast.RuleDecl, ast.AgreementDecl)
 
 
@@ -53,7 +53,7 @@ class Builtin:
     name: str
 
 
-# A target is one of those, a declaration node (_DECLS_WITH_NAMES), or the Ident that
+# A target is one of those, a declaration node (DECLS_WITH_NAMES), or the Ident that
 # binds a local (a `let`, a parameter, a quantifier's variable).
 
 
@@ -143,7 +143,7 @@ def target_of_ref(ref) -> object | None:
 def _declared_by(program, ident, parent, path):
     """What an Ident that is not a use names: the thing it declares, or (a `match`
     arm's pattern, an exception's parent) the thing it refers to."""
-    if isinstance(parent, _DECLS_WITH_NAMES) and parent.name is ident:
+    if isinstance(parent, DECLS_WITH_NAMES) and parent.name is ident:
         return parent
     if isinstance(parent, ast.InputDecl) and parent.as_of_field is ident:
         record = T.strip(program.input_type) if program.input_type is not None else None
@@ -200,7 +200,7 @@ def _modules_from(program, near) -> list:
 
 def definition(program: P.Program, target) -> Span | None:
     """Where a target is declared (the name in its declaration)."""
-    if isinstance(target, _DECLS_WITH_NAMES):
+    if isinstance(target, DECLS_WITH_NAMES):
         return target.name.span
     if isinstance(target, ast.Ident):
         return target.span

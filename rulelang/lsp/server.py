@@ -19,7 +19,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from rulelang.diagnostics import Diagnostic
-from rulelang.lsp import completion, describe, places, rename, workspace
+from rulelang.lsp import completion, describe, places, rename, tokens, workspace
 from rulelang.lsp.analysis import Analysis, analyse, deepened
 from rulelang.lsp.lenses import Lens, verdicts
 from rulelang.lsp.outline import Symbol, outline
@@ -325,6 +325,26 @@ def build() -> RulelangServer:
                 for d in analysis.diagnostics
                 if d.fix is not None and d.span.source is analysis.source
                 and d.span.start <= end and start <= d.span.end]
+
+    @server.feature(lsp.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
+                    lsp.SemanticTokensLegend(token_types=list(tokens.TYPES),
+                                             token_modifiers=list(tokens.MODIFIERS)))
+    def semantic_tokens(ls: RulelangServer, params: lsp.SemanticTokensParams) -> lsp.SemanticTokens:
+        analysis = ls.analyses.get(params.text_document.uri)
+        if analysis is None:
+            return lsp.SemanticTokens(data=[])
+        index = line_index(analysis.source.text, ls.encoding())
+        data, last_line, last_column = [], 0, 0
+        for token in tokens.semantic_tokens(analysis):
+            line, column = index.position(token.start)
+            end_line, end_column = index.position(token.end)
+            if end_line != line:  # a token over lines: the protocol's tokens are one line each
+                continue
+            data += [line - last_line, column - last_column if line == last_line else column,
+                     end_column - column, tokens.TYPES.index(token.type),
+                     sum(1 << tokens.MODIFIERS.index(m) for m in token.modifiers)]
+            last_line, last_column = line, column
+        return lsp.SemanticTokens(data=data)
 
     @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
     def formatting(ls: RulelangServer,

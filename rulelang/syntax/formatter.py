@@ -26,15 +26,12 @@ reported as RL0999, and nothing is written.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import attrs
-import lark
 
 from rulelang.diagnostics import Diagnostics
-from rulelang.resources import grammar_text
 from rulelang.span import Source
 from rulelang.syntax import ast
+from rulelang.syntax.lexing import every_token, is_blank
 from rulelang.syntax.parse import _parser, parse
 
 INDENT = 2
@@ -78,23 +75,8 @@ def format_source(text: str, name: str = "<string>") -> Formatted:
 
 # ---- tokens and lines --------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _lexer() -> lark.Lark:
-    """The grammar's lexer without the newline post-lexer: every token, blanks and
-    comments too."""
-    return lark.Lark(grammar_text(), parser="lalr", lexer="basic", cache=True)
-
-
-def _tokens(text: str) -> list:
-    return list(_lexer().lex(text, dont_ignore=True))
-
-
-def _is_blank(token) -> bool:
-    return token.type != "COMMENT" and token.type in _lexer().lexer_conf.ignore
-
-
 def _comments(text: str) -> list[str]:
-    return [t.value.rstrip() for t in _tokens(text) if t.type == "COMMENT"]
+    return [t.value.rstrip() for t in every_token(text) if t.type == "COMMENT"]
 
 
 @attrs.define
@@ -109,13 +91,13 @@ def _kept_newlines(tokens: list) -> set[int]:
     """Where a new line ends a clause: the offsets of the `_NL` tokens the parser's
     post-lexer keeps (the others continue the clause)."""
     parser, postlex = _parser()
-    meaningful = [t for t in tokens if t.type != "COMMENT" and not _is_blank(t)]
+    meaningful = [t for t in tokens if t.type != "COMMENT" and not is_blank(t)]
     return {t.start_pos for t in postlex.process(iter(meaningful))
             if t.type == "_NL" and t.start_pos is not None}
 
 
 def _lines(text: str) -> list[_Line]:
-    tokens = _tokens(text)
+    tokens = every_token(text)
     kept = _kept_newlines(tokens)
     lines: list[_Line] = []
     current = _Line([])
@@ -129,7 +111,7 @@ def _lines(text: str) -> list[_Line]:
                 lines.append(current)
             current = _Line([])
             continue
-        if _is_blank(token):
+        if is_blank(token):
             continue
         if not current.tokens and current.comment is None:
             current.blank_before = max(0, breaks - 1) if lines else 0
