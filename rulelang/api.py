@@ -405,10 +405,10 @@ class Policy:
     # ---- arguments ----------------------------------------------------------------------
 
     def _options(self, as_of, assume, agreements) -> tuple:
-        return (self._decision_date(as_of), _assume(assume),
+        return (self.decision_date(as_of), _assume(assume),
                 None if agreements is None else self._select(agreements))
 
-    def _decision_date(self, as_of) -> _dt.date | None:
+    def decision_date(self, as_of) -> _dt.date | None:
         """`as_of` as a date; None to decide each record on its as-of field, which
         the input must then name."""
         date = _as_of(as_of)
@@ -500,7 +500,7 @@ class Policy:
 
         if dialect not in ("duckdb", "spark"):
             raise ArgumentError(f"no SQL dialect {dialect!r}: use 'duckdb' or 'spark'")
-        as_of, assume = self._decision_date(as_of), _assume(assume)
+        as_of, assume = self.decision_date(as_of), _assume(assume)
         self._input_type()
         from rulelang.backends.sql.duckdb import source_relation
 
@@ -521,7 +521,7 @@ class Policy:
 
         if engine not in ("duckdb", "python"):
             raise ArgumentError(f"no engine {engine!r}: use 'duckdb' or 'python'")
-        return decide_table(self, source, engine=engine, as_of=self._decision_date(as_of),
+        return decide_table(self, source, engine=engine, as_of=self.decision_date(as_of),
                             assume=_assume(assume), batch_size=batch_size)
 
 

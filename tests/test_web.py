@@ -350,3 +350,45 @@ def test_in_a_browser_the_timeline_chart_is_drawn(served, browser):
     browser.get(served + "/agreements/stca_us")
     assert _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#timeline svg.main-svg"))
     assert _script_errors(browser) == []
+
+
+# ---- a caseload ----------------------------------------------------------------------------
+
+def test_a_caseload_is_decided_and_reported(policy, client):
+    data = (ROOT / "examples/cases/sample.jsonl").read_bytes() + b'{"id": "bad", "age": "x"}\n'
+    answer = client.post("/api/caseload?name=sample.jsonl&group_by=claim_country", content=data)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["records"], body["invalid"]) == (len(SAMPLE) + 1, 1)
+    assert body["first_invalid"][0].startswith("record bad") and "age" in body["first_invalid"][0]
+    report = body["report"]
+    assert report.startswith("<!doctype html>") or report.lower().startswith("<!doctype html>")
+    for agreement in policy.agreements:
+        assert agreement in report
+    applies = sum(1 for record in SAMPLE for d in policy.evaluate(record)
+                  if d.agreement == "stca_us" and d.outcome == "applies")
+    assert f"{applies:,}" in report
+
+
+@pytest.mark.parametrize("query, data, status", [
+    ("name=cases.txt", b"{}", 415), ("name=c.jsonl&group_by=nothing", b"{}", 400),
+    ("name=c.jsonl&as_of=2024-13-01", b"{}", 400), ("name=c.parquet", b"not parquet", 422),
+    ("name=c.jsonl&assume=maybe", b"{}", 400)])
+def test_a_bad_caseload_request_says_why(client, query, data, status):
+    answer = client.post(f"/api/caseload?{query}", content=data)
+    assert answer.status_code == status and answer.json()["error"]
+
+
+def test_in_a_browser_a_caseload_file_is_decided(served, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes((ROOT / "examples/cases/sample.jsonl").read_bytes())
+    browser.get(served + "/caseload")
+    browser.find_element(By.ID, "file").send_keys(str(cases))
+    browser.find_element(By.ID, "decide").click()
+    status = _wait(lambda: "records decided" in browser.find_element(By.ID, "caseload-status").text
+                   and browser.find_element(By.ID, "caseload-status").text)
+    assert f"{len(SAMPLE)} records decided, 0 invalid" in status
+    assert browser.find_element(By.ID, "report").is_displayed()
+    assert _script_errors(browser) == []

@@ -5,6 +5,7 @@ plotly package).
   /                    the case worker's form: a record in, decisions out as it is typed
   /agreements          every agreement's timeline; /agreements/NAME: its scope and exceptions
   /playground          an author's playground: rule text checked, laid out and run
+  /caseload            a file of records decided, and its report (as `rulelang report`)
   /api/...             the JSON the pages use (service.py), for scripts too
 
 Routes only translate: service.py, form.py and pictures.py do the work.
@@ -16,6 +17,8 @@ import datetime as _dt
 import json
 from pathlib import Path
 
+import attrs
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -25,6 +28,7 @@ from starlette.templating import Jinja2Templates
 
 from rulelang import api
 from rulelang.web import service
+from rulelang.web.caseload import decide_caseload
 from rulelang.web.form import form_of
 from rulelang.web.pictures import STATUS_COLORS, picture, timeline_figure
 
@@ -81,6 +85,20 @@ def create_app(policy: api.Policy, name: str, today: _dt.date | None = None) -> 
             return JSONResponse(out, status)
         return endpoint
 
+    async def caseload_page(request: Request) -> HTMLResponse:
+        return page(request, "caseload.html", form=form)
+
+    async def caseload_api(request: Request) -> JSONResponse:
+        """The upload is the body; its name and the options are in the query."""
+        query = request.query_params
+        try:
+            as_of = _dt.date.fromisoformat(query["as_of"]) if query.get("as_of") else None
+        except ValueError:
+            return JSONResponse({"error": f"as_of {query['as_of']!r} is not a date (YYYY-MM-DD)"}, 400)
+        done = await decide_caseload(policy, request.stream(), query.get("name", "upload.jsonl"),
+                                     as_of, query.get("assume") or None, query.get("group_by") or None)
+        return JSONResponse(attrs.asdict(done), done.status)
+
     async def plotly_js(request: Request) -> Response:
         from plotly.offline import get_plotlyjs
 
@@ -92,6 +110,8 @@ def create_app(policy: api.Policy, name: str, today: _dt.date | None = None) -> 
         Route("/agreements", agreement_list),
         Route("/agreements/{name}", agreement_page),
         Route("/playground", playground),
+        Route("/caseload", caseload_page),
+        Route("/api/caseload", caseload_api, methods=["POST"]),
         Route("/api/decide", json_api(lambda body: service.decide(policy, body)), methods=["POST"]),
         Route("/api/check", json_api(service.check), methods=["POST"]),
         Route("/api/format", json_api(service.layout), methods=["POST"]),
