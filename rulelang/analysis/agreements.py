@@ -30,7 +30,9 @@ def agreement_findings(encoder: Encoder, agreement: ir.Agreement) -> list[Findin
     solver = Solver(encoder)
     in_force = encoder.in_force(agreement.timeline)
     assume = None
-    if z3.is_false(z3.simplify(in_force)):
+    # never in force (asked of the solver: an in-force event ended on its own day leaves
+    # an empty window that simplifying does not see): read as under `assume in_force`
+    if solver.ask(in_force).unsat:
         in_force, assume = TRUE, "in_force"
     conditions = [encoder.conjunct_true(c) for c in agreement.scope]
 
@@ -77,7 +79,10 @@ def _never_applies(solver: Solver, agreement: ir.Agreement, in_force, conditions
         labels += [(event.span, "in force from here") for event in agreement.timeline.events
                    if event.kind in ("in_force", "resumed")]
     if clashing and dates:
-        why = "no record meets " + _these(clashing) + " on a date it is in force"
+        # the as-of date is the record's own: with an explicit --as-of it may apply
+        field = solver.encoder.program.as_of_field or "as-of date"
+        why = (f"decided on its own `{field}`, no record meets " + _these(clashing)
+               + " on a date it is in force")
     elif clashing:
         why = ("no record meets " + _these(clashing) + " together" if len(clashing) > 1
                else "no record meets its condition " + f"`{clashing[0].text.text}`")

@@ -34,6 +34,7 @@ from rulelang.analysis.symbolic import (FALSE, TRUE, Finite, Fresh, Sym, SymReco
                                         scalar_sort)
 
 _MAX_DEPTH = 60                 # nested calls inlined; deeper ones are abstracted
+_ROUNDING = z3.RealVal("1e-27")   # a decimal result's largest relative rounding (28 digits)
 _FIRST_DAY, _LAST_DAY = 1, 3652059   # 0001-01-01 .. 9999-12-31 as day numbers
 
 
@@ -56,6 +57,16 @@ class Encoder:
         self._rules: dict = {}
         self._consts: dict = {}
         self._depth = 0
+
+    def rounded(self, exact):
+        """A decimal result as the interpreter has it: rounded to 28 significant digits
+        (Python's decimal context), so within 10^-27 of the exact value, relatively.
+        The rounding is not modelled, only bounded: any value in the bound may be it."""
+        result = self.fresh.value(T.DECIMAL, "rounded")
+        size = z3.If(exact >= 0, exact, -exact)
+        self.background.append(z3.And(result - exact <= _ROUNDING * size,
+                                      exact - result <= _ROUNDING * size))
+        return result
 
     # ---- the input record --------------------------------------------------------
 
@@ -198,7 +209,7 @@ class Encoder:
         cond = self.expr(node.cond, env)
         then, else_ = self.expr(node.then, env), self.expr(node.else_, env)
         decided = choose(cond.value, then, else_, node.type, self.fresh)
-        agree = same_value(then, else_, self.fresh)
+        agree = same_value(then, else_, self.fresh, node.type)
         # on an unknown condition: `then` if the branches are the same value, else unknown
         undecided = Sym(z3.And(then.known, agree), then.value)
         return choose(cond.known, decided, undecided, node.type, self.fresh)
@@ -220,7 +231,15 @@ class Encoder:
             miss = z3.Or([is_false(v) for v in values]) if values else FALSE
             result = Sym(z3.Or(miss, z3.Not(any_unknown)), z3.Not(miss))
         else:
-            count = z3.Sum([z3.If(is_true(v), 1, 0) for v in values]) if values else z3.IntVal(0)
+            items = collection.value.items
+            if isinstance(T.strip(node.collection.type), T.SetType):
+                # a set holds each value once: `{case.kind, red}` is one item when they are equal
+                firsts = [z3.Not(z3.Or([equal(items[i], items[j], self.fresh) for j in range(i)]))
+                          if i else TRUE for i in range(len(items))]
+            else:
+                firsts = [TRUE] * len(items)
+            count = z3.Sum([z3.If(z3.And(is_true(v), first), 1, 0) for v, first in zip(values, firsts)]) \
+                if values else z3.IntVal(0)
             result = Sym(z3.Not(any_unknown), count)
         return Sym(z3.And(collection.known, result.known), result.value)
 
@@ -364,11 +383,13 @@ def _arith(fn):
         if not _terms(args):
             return _abstract(encoder, node, args)
         if len(args) == 1:
-            return fn(args[0])
-        a, b = numeric_pair(*args)
-        if node.type == T.DECIMAL:
-            a, b = _real(a), _real(b)
-        return fn(a, b)
+            result = fn(args[0])
+        else:
+            a, b = numeric_pair(*args)
+            if node.type == T.DECIMAL:
+                a, b = _real(a), _real(b)
+            result = fn(a, b)
+        return encoder.rounded(result) if node.type == T.DECIMAL else result
     return encode
 
 
@@ -378,7 +399,7 @@ def _real(term):
 
 def _equality(negate: bool):
     def encode(encoder, node, args):
-        same = equal(args[0], args[1], encoder.fresh)
+        same = equal(args[0], args[1], encoder.fresh, node.args[0].type)
         return z3.Not(same) if negate else same
     return encode
 

@@ -144,7 +144,7 @@ def constant_value(value, type_: T.Type, fresh: Fresh):
     if isinstance(value, Decimal):
         return z3.RealVal(str(value))
     if isinstance(value, str):
-        return z3.StringVal(value)
+        return text_value(value, fresh)
     if isinstance(value, _dt.date):
         return z3.IntVal(day_number(value))
     if isinstance(value, Duration):
@@ -160,6 +160,16 @@ def constant_value(value, type_: T.Type, fresh: Fresh):
             record.made[name] = constant(item, type_.fields.get(name, T.ERROR), fresh)
         return record
     return OPAQUE
+
+
+def text_value(text: str, fresh: Fresh):
+    """A text as a z3 string, its characters as they are: z3 reads `\\u{...}` in a
+    string as an escape, so a backslash is written as one; z3's strings hold
+    characters up to U+2FFFF, so a text with one past it is any string (abstracted)."""
+    if any(ord(char) > 0x2FFFF for char in text):
+        return fresh.value(T.TEXT, "text")
+    return z3.StringVal("".join(f"\\u{{{ord(c):x}}}" if c == "\\" or ord(c) > 0x7E or ord(c) < 0x20
+                                else c for c in text))
 
 
 # ---- Kleene's logic and the strict operators -----------------------------------------
@@ -181,8 +191,11 @@ def known_bool(value: bool) -> Sym:
     return Sym(TRUE, z3.BoolVal(value))
 
 
-def equal(a, b, fresh: Fresh) -> z3.BoolRef:
-    """Whether two known values are equal (a fresh Bool where their shape is not modelled)."""
+def equal(a, b, fresh: Fresh, type_: T.Type | None = None) -> z3.BoolRef:
+    """Whether two known values are equal (a fresh Bool where their shape is not modelled:
+    lists among them, which a membership array would compare without order or repeats)."""
+    if type_ is not None and isinstance(T.strip(type_), T.ListType):
+        return fresh.bool("eq")
     if isinstance(a, tuple) and isinstance(b, tuple):
         return z3.And(a[0] == b[0], a[1] == b[1])
     if isinstance(a, z3.ExprRef) and isinstance(b, z3.ExprRef):
@@ -192,9 +205,9 @@ def equal(a, b, fresh: Fresh) -> z3.BoolRef:
     return fresh.bool("eq")
 
 
-def same_value(a: Sym, b: Sym, fresh: Fresh) -> z3.BoolRef:
+def same_value(a: Sym, b: Sym, fresh: Fresh, type_: T.Type | None = None) -> z3.BoolRef:
     """runtime.same_value: equal known values, or both unknown."""
-    return z3.Or(z3.And(a.known, b.known, equal(a.value, b.value, fresh)),
+    return z3.Or(z3.And(a.known, b.known, equal(a.value, b.value, fresh, type_)),
                  z3.And(z3.Not(a.known), z3.Not(b.known)))
 
 
