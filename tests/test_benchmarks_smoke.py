@@ -29,3 +29,13 @@ def test_file_to_file_quick_run_with_the_bound():
     assert " csv:" in out and " parquet:" not in out and " jsonl:" not in out
     assert "rulelang, reading and checking" in out and "best ratio reachable (CPU)" in out
     assert "decisions that differ from the baseline's: 0" in out
+
+
+def test_editor_benchmark_quick_run():
+    """benchmarks/editor.py: it runs and prints its table (figures not asserted)."""
+    script = RUN.parent / "editor.py"
+    proc = subprocess.run([sys.executable, str(script), "--quick"], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "keystroke: median" in proc.stdout and "stca_us.rules" in proc.stdout
+    assert "× the API it wraps" in proc.stdout
