@@ -743,9 +743,11 @@ def web(policy, host, port, open_browser) -> None:
     _require("plotly.offline", "the workbench's charts need plotly", "web")
     import uvicorn
 
-    from rulelang.web.app import create_app
+    from rulelang.web.app import LOCAL_HOSTS, create_app
 
-    app = create_app(_load_or_exit([policy]), policy)
+    # on this machine, it answers only to its own names; listening elsewhere was asked for
+    app = create_app(_load_or_exit([policy]), policy,
+                     hosts=LOCAL_HOSTS if host in LOCAL_HOSTS else ("*",))
     url = f"http://{host}:{port}/"
     click.echo(f"rulelang workbench on {url} (Ctrl-C stops it)", err=True)
     if open_browser:

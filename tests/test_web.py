@@ -111,6 +111,32 @@ def test_a_bad_request_is_refused_with_a_reason(client, body, status):
     assert answer.json()["error"]
 
 
+def test_a_body_past_the_limit_is_refused_as_it_arrives(client):
+    def endless():  # no length given: read until it passes the limit, then no further
+        for _ in range(100):
+            yield b" " * 1_000_000
+    answer = client.post("/api/decide", content=endless())
+    assert answer.status_code == 413
+
+
+def test_json_nested_past_reason_is_a_400_not_a_crash(client):
+    answer = client.post("/api/decide", content=b"[" * 100_000 + b"]" * 100_000)
+    assert answer.status_code == 400 and "RecursionError" in answer.json()["error"]
+
+
+def test_a_post_from_another_site_or_host_is_refused(client):
+    record = {"record": SAMPLE[0]}
+    assert client.post("/api/decide", json=record,
+                       headers={"Origin": "http://elsewhere.example"}).status_code == 403
+    assert client.post("/api/check", json={"text": RULES},
+                       headers={"Origin": "null"}).status_code == 403
+    assert client.post("/api/decide", json=record,
+                       headers={"Origin": "http://testserver"}).status_code == 200
+    assert client.post("/api/caseload?name=c.jsonl", content=b"{}",
+                       headers={"Origin": "http://elsewhere.example"}).status_code == 403
+    assert client.get("/", headers={"Host": "rebound.example"}).status_code == 400
+
+
 # ---- the agreements ------------------------------------------------------------------------
 
 def test_the_agreements_page_charts_every_timeline(policy, client):
@@ -293,6 +319,35 @@ def test_in_a_browser_a_bad_field_is_marked_where_it_is(served, browser):
     assert browser.find_element(By.ID, "age").get_attribute("aria-invalid") == "true"
 
 
+def _paste(browser, served, record):
+    from selenium.webdriver.common.by import By
+
+    browser.get(served + "/")
+    browser.find_element(By.ID, "import").click()
+    browser.find_element(By.ID, "import-text").send_keys(json.dumps(record))
+    browser.find_element(By.ID, "import-ok").click()
+
+
+def test_in_a_browser_a_pasted_record_the_form_cannot_hold_is_said(served, browser):
+    from selenium.webdriver.common.by import By
+
+    kept = {**SAMPLE[0], "gang_affiliations": ["MS-13, clique Sur", "Barrio 18"]}
+    _paste(browser, served, kept)
+    assert browser.execute_script("return readRecord()") == kept  # a comma inside an item
+    assert not browser.find_element(By.ID, "paste-warning").is_displayed()
+    _paste(browser, served, {**SAMPLE[0], "entry_type": "airpot", "extra_field": 1})
+    warning = _wait(lambda: browser.find_element(By.ID, "paste-warning").text)
+    assert "entry_type" in warning and "extra_field" in warning
+
+
+def test_in_a_browser_errors_in_rows_say_which_row_and_field(served, browser):
+    from selenium.webdriver.common.by import By
+
+    _paste(browser, served, {**SAMPLE[0], "relatives": [{"relation": "sibling"}]})
+    message = _wait(lambda: browser.find_element(By.CSS_SELECTOR, "#field-relatives .error").text)
+    assert "row 1, location" in message and "row 1, status" in message
+
+
 def test_in_a_browser_rows_and_lists_become_the_records_lists(served, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
@@ -368,6 +423,17 @@ def test_a_caseload_is_decided_and_reported(policy, client):
     applies = sum(1 for record in SAMPLE for d in policy.evaluate(record)
                   if d.agreement == "stca_us" and d.outcome == "applies")
     assert f"{applies:,}" in report
+
+
+def test_the_report_runs_cut_off_from_the_workbench(client):
+    page = client.get("/caseload").text
+    frame = page.split('<iframe id="report"')[1].split(">")[0]
+    assert 'sandbox="allow-scripts"' in frame and "allow-same-origin" not in frame
+
+
+def test_a_caseload_error_names_the_upload_not_the_temporary_file(client):
+    body = client.post("/api/caseload?name=mine.parquet", content=b"not parquet").json()
+    assert "mine.parquet" in body["error"] and "rulelang-caseload" not in body["error"]
 
 
 @pytest.mark.parametrize("query, data, status", [

@@ -20,6 +20,9 @@ from pathlib import Path
 import attrs
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -34,10 +37,40 @@ from rulelang.web.pictures import STATUS_COLORS, picture, timeline_figure
 
 HERE = Path(__file__).parent
 MAX_BODY = 4_000_000  # bytes of a JSON request (a record, or rule text)
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "testserver")  # testserver: Starlette's test client
 
 
-def create_app(policy: api.Policy, name: str, today: _dt.date | None = None) -> Starlette:
-    """The workbench over `policy` (`name`: what it was loaded from, for the pages)."""
+def _foreign(request: Request) -> JSONResponse | None:
+    """A POST from a page of another site (its Origin is not this app's) is refused:
+    the workbench has no accounts, so any page a person has open could otherwise
+    post to it."""
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return None if origin is None else JSONResponse({"error": "cross-site requests are refused"}, 403)
+    if origin.split("://", 1)[-1] != request.headers.get("host"):
+        return JSONResponse({"error": "cross-site requests are refused"}, 403)
+    return None
+
+
+async def _body(request: Request, limit: int) -> bytes | None:
+    """The request's body, or None once it is over `limit` bytes (read no further)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def create_app(policy: api.Policy, name: str, today: _dt.date | None = None,
+               hosts: tuple[str, ...] = LOCAL_HOSTS) -> Starlette:
+    """The workbench over `policy` (`name`: what it was loaded from, for the pages).
+    `hosts`: the names it answers to (a request naming another host is refused: a page
+    elsewhere cannot reach it through a name that resolves here)."""
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     program = policy.program
     form = form_of(program)
@@ -74,14 +107,20 @@ def create_app(policy: api.Policy, name: str, today: _dt.date | None = None) -> 
 
     def json_api(work):
         async def endpoint(request: Request) -> JSONResponse:
-            body = await request.body()
-            if len(body) > MAX_BODY:
+            refused = _foreign(request)
+            if refused is not None:
+                return refused
+            body = await _body(request, MAX_BODY)
+            if body is None:
                 return JSONResponse({"error": f"the request is over {MAX_BODY:,} bytes"}, 413)
             try:
                 parsed = json.loads(body or b"null")
-            except (ValueError, UnicodeDecodeError) as error:
-                return JSONResponse({"error": f"the request is not JSON: {error}"}, 400)
-            status, out = work(parsed)
+            except (ValueError, UnicodeDecodeError, RecursionError) as error:
+                return JSONResponse({"error": f"the request is not JSON a person would send: "
+                                              f"{type(error).__name__}: {error}"[:300]}, 400)
+            # the work computes (and rule text can be long): in a worker thread, so the
+            # app keeps answering meanwhile
+            status, out = await run_in_threadpool(work, parsed)
             return JSONResponse(out, status)
         return endpoint
 
@@ -90,6 +129,9 @@ def create_app(policy: api.Policy, name: str, today: _dt.date | None = None) -> 
 
     async def caseload_api(request: Request) -> JSONResponse:
         """The upload is the body; its name and the options are in the query."""
+        refused = _foreign(request)
+        if refused is not None:
+            return refused
         query = request.query_params
         try:
             as_of = _dt.date.fromisoformat(query["as_of"]) if query.get("as_of") else None
@@ -105,7 +147,7 @@ def create_app(policy: api.Policy, name: str, today: _dt.date | None = None) -> 
         return Response(get_plotlyjs(), media_type="text/javascript",
                         headers={"Cache-Control": "max-age=86400"})
 
-    return Starlette(routes=[
+    return Starlette(middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts)], routes=[
         Route("/", case_form),
         Route("/agreements", agreement_list),
         Route("/agreements/{name}", agreement_page),

@@ -48,6 +48,11 @@ def suffix_of(filename: str) -> str | None:
     return None if kind is None else kind + (".gz" if gzip else "")
 
 
+def _named(message: str, path: str, filename: str) -> str:
+    """A reader's message about the temporary file, naming the upload instead."""
+    return message.replace(path, filename)
+
+
 async def decide_caseload(policy: api.Policy, chunks, filename: str, as_of: _dt.date | None,
                           assume: str | None, group_by: str | None) -> Caseload:
     """Decide the records of an upload (`chunks`: its bytes, as they arrive)."""
@@ -90,13 +95,13 @@ def _decided(policy: api.Policy, path: str, filename: str, grouping, options: Op
     try:
         source = open_records(path, None, program.input_type)
     except (OSError, InputError) as error:
-        return Caseload(422, f"cannot read `{filename}`: {error}")
+        return Caseload(422, _named(f"cannot read `{filename}`: {error}", path, filename))
     tally = Tally(grouping, month_field=program.as_of_field)
     try:
         with source:
             stats = run(policy, source, tally, options, Events(invalid=invalid))
     except InputError as error:  # a file that turns out unreadable part way
-        return Caseload(422, f"cannot read `{filename}`: {error}")
+        return Caseload(422, _named(f"cannot read `{filename}`: {error}", path, filename))
     report = render_report(tally, f"{filename}: {stats.records:,} records",
                            as_of_field=program.as_of_field)
     return Caseload(200, report=report, records=stats.records, invalid=stats.invalid,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
+import html
 
 import attrs
 
@@ -33,7 +34,7 @@ def timeline_figure(agreements: list[ir.Agreement], today: _dt.date) -> dict:
                 y=[agreement.name], base=[start.isoformat()], x=[(end - start).days * _DAY_MS],
                 orientation="h", marker_color=STATUS_COLORS[status], name=status.replace("_", " "),
                 legendgroup=status, showlegend=status not in shown_in_legend,
-                hovertemplate=f"{agreement.name}: {status.replace('_', ' ')}<br>"
+                hovertemplate=f"{html.escape(agreement.name)}: {status.replace('_', ' ')}<br>"
                               f"{start.isoformat()} – {end.isoformat()}<extra></extra>"))
             shown_in_legend.add(status)
         events = agreement.timeline.events
@@ -41,9 +42,12 @@ def timeline_figure(agreements: list[ir.Agreement], today: _dt.date) -> dict:
             figure.add_trace(go.Scatter(
                 y=[agreement.name] * len(events), x=[e.date.isoformat() for e in events],
                 mode="markers", marker={"symbol": "diamond", "size": 9, "color": "#1b2631"},
-                showlegend=False, customdata=[[e.kind, e.note or "", e.clause.cite or ""] for e in events],
-                hovertemplate="%{x}: %{customdata[0]}<br>%{customdata[1]}<br>"
-                              "<i>%{customdata[2]}</i><extra></extra>"))
+                showlegend=False,
+                # plotly reads markup in hover text: the rule file's words are escaped
+                customdata=[[e.date.isoformat(), e.kind, html.escape(e.note or ""),
+                             html.escape(e.clause.cite or "")] for e in events],
+                hovertemplate="%{customdata[0]}: %{customdata[1]}<br>%{customdata[2]}<br>"
+                              "<i>%{customdata[3]}</i><extra></extra>"))
     figure.add_vline(x=today.isoformat(), line_dash="dot", line_color="#2c3e50")
     figure.update_layout(barmode="overlay", height=140 + 34 * len(agreements),
                          xaxis={"type": "date"}, margin={"l": 10, "r": 10, "t": 30, "b": 30},

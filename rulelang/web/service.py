@@ -85,7 +85,7 @@ def layout(body: object) -> tuple[int, dict]:
         return 422, {"error": str(error),
                      "diagnostics": [diagnostic_json(d) for d in error.diagnostics]}
     except RulelangError as error:  # RL0999: a layout that would read otherwise, refused
-        return 500, {"error": str(error)}
+        return 422, {"error": str(error)}
 
 
 def run(body: object) -> tuple[int, dict]:

@@ -48,8 +48,9 @@ function readField(el) {
   if (known === "unknown") return undefined;
   if (known === "none") return [];
   if (kind === "list") {
-    return el.querySelector(".items").value.split(",").map((s) => s.trim()).filter((s) => s)
-      .map((s) => listItem(s, el.dataset.item));
+    const items = el.querySelector(".items");
+    return items.value.split(items.tagName === "TEXTAREA" ? "\n" : ",").map((s) => s.trim())
+      .filter((s) => s).map((s) => listItem(s, el.dataset.item));
   }
   return [...el.querySelector(".rows").children].map(readScope);
 }
@@ -77,7 +78,8 @@ function fillField(el, value) {
     const known = el.querySelector(".known");
     known.value = value === undefined || value === null ? "unknown" : value.length ? "listed" : "none";
     if (kind === "list") {
-      el.querySelector(".items").value = Array.isArray(value) ? value.join(", ") : "";
+      const items = el.querySelector(".items");
+      items.value = Array.isArray(value) ? value.join(items.tagName === "TEXTAREA" ? "\n" : ", ") : "";
     } else {
       el.querySelector(".rows").replaceChildren();
       for (const item of Array.isArray(value) ? value : []) addRow(el, item);
@@ -94,17 +96,46 @@ function showErrors(errors) {
   for (const p of form.querySelectorAll(".field > .error")) p.textContent = "";
   for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
   const hidden = [];
+  const shown = new Map();  // field box -> its messages (a row's, each with its place)
   for (const { field, message } of errors) {
     const top = (field || "").split(/[.[]/)[0];
     const box = fieldElement(top);
     if (box && touched.has(top)) {
-      box.querySelector(".error").textContent = message;
+      const place = where(field, top);
+      shown.set(box, [...(shown.get(box) || []), place ? `${place}: ${message}` : message]);
       box.querySelector("[data-field]").setAttribute("aria-invalid", "true");
     } else {
       hidden.push(field ? `${field}: ${message}` : message);
     }
   }
+  for (const [box, messages] of shown) box.querySelector(".error").textContent = messages.join("; ");
   return hidden;
+}
+
+// where in a field an error is: "" for the field itself, "row 2, location" in a list of records
+function where(field, top) {
+  const rest = field.slice(top.length);
+  const row = rest.match(/^\[(\d+)\]\.?(.*)$/);
+  if (!row) return rest.replace(/^\./, "");
+  return `row ${Number(row[1]) + 1}` + (row[2] ? `, ${row[2]}` : "");
+}
+
+// JSON with the keys of objects in order, to compare two records
+function canonical(value) {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+// what of a pasted record the form could not hold as it was (a value it has no
+// input for, a value changed on its way in): said, not hidden
+function pasteDifferences(pasted) {
+  const read = readRecord();
+  const fields = new Set([...Object.keys(pasted), ...Object.keys(read)]);
+  return [...fields].filter((f) => canonical(pasted[f]) !== canonical(read[f]))
+    .map((f) => `${f}: ${JSON.stringify(pasted[f]) ?? "(none)"} became ${JSON.stringify(read[f]) ?? "unknown"}`);
 }
 
 function goTo(fact) {
@@ -242,9 +273,19 @@ if (form) {
     }
     fillScope(form, record);
     for (const box of form.querySelectorAll(".field")) touched.add(box.id.replace(/^field-/, ""));
+    const warning = document.getElementById("paste-warning");
+    const changed = pasteDifferences(record);
+    warning.hidden = changed.length === 0;
+    warning.textContent = changed.length
+      ? `The form could not hold the pasted record as it was; what is decided is the form's: ${changed.join("; ")}` : "";
     dialog.close();
     decide();
   });
-  document.getElementById("clear").addEventListener("click", () => { fillScope(form, {}); touched.clear(); decide(); });
+  document.getElementById("clear").addEventListener("click", () => {
+    fillScope(form, {});
+    touched.clear();
+    document.getElementById("paste-warning").hidden = true;
+    decide();
+  });
   decide();
 }
