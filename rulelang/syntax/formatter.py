@@ -210,13 +210,18 @@ def _open_and_close(lines: list[_Line], index: int, indent: int, frames: list[_F
     line longer than WIDTH."""
     tokens = lines[index].tokens
     columns = _columns(tokens, indent)
+    # the depth each token and those after it on the line leave open, summed once (a line
+    # of many brackets would otherwise be summed again for each: quadratic)
+    left_open = [0] * (len(tokens) + 1)
+    for position in range(len(tokens) - 1, -1, -1):
+        left_open[position] = left_open[position + 1] + _depth_change(tokens[position])
     for position, token in enumerate(tokens):
         value = token.value
         if value in _OPENERS and token.type != "STRING":
             if position == len(tokens) - 1:
                 kind = "block" if value == "{" else "hanging"
                 frames.append(_Frame(_OPENERS[value], indent + INDENT, indent, kind))
-            elif _fits_aligned(lines, index, position, columns[position + 1]):
+            elif _fits_aligned(lines, index, left_open[position], columns[position + 1]):
                 frames.append(_Frame(_OPENERS[value], columns[position + 1], columns[position], "aligned"))
             else:
                 frames.append(_Frame(_OPENERS[value], indent + INDENT, indent, "hanging"))
@@ -224,12 +229,10 @@ def _open_and_close(lines: list[_Line], index: int, indent: int, frames: list[_F
             frames.pop()
 
 
-def _fits_aligned(lines: list[_Line], index: int, position: int, column: int) -> bool:
-    """Whether the lines after line `index` that the bracket at `position` holds fit
-    in WIDTH when they start at `column`."""
-    depth = 0
-    for token in lines[index].tokens[position:]:
-        depth += _depth_change(token)
+def _fits_aligned(lines: list[_Line], index: int, depth: int, column: int) -> bool:
+    """Whether the lines after line `index` that a bracket holds fit in WIDTH when
+    they start at `column` (`depth`: what the bracket and the rest of its line leave
+    open)."""
     for line in lines[index + 1:]:
         if depth <= 0:
             return True
