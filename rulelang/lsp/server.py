@@ -1,10 +1,12 @@
 """The language server: `rulelang lsp`, over stdio (pygls).
 
 Each open rule file is analysed (analysis.py: the pipeline's own passes) when it
-opens and on every change; a change re-analyses the open files that import it
-too. Requests are answered from the last analysis: diagnostics, hover, go to
-definition, references and highlights, the outline, completion and formatting.
-This module only translates between the protocol and those answers.
+opens and on every change, with the deep check on opening and saving; a change
+re-analyses the open files that import it too. Requests are answered from the
+last analysis: hover, go to definition, references and highlights, rename, the
+outline, completion, test verdicts (code lenses), quick fixes, semantic tokens
+and formatting. This module only translates between the protocol and those
+answers.
 """
 
 from __future__ import annotations
