@@ -848,3 +848,19 @@ async def test_server_sends_the_colours_as_the_protocol_encodes_them(client, pro
     assert ("rule", "keyword") in seen and ("is_child", "function") in seen
     assert seen[0] == ("import", "keyword") and len(seen) == len(semantic_tokens(
         analyse(MAIN, str((project / "colours.rules").resolve()), (project / "colours.rules").resolve())))
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_server_an_import_is_a_link_to_the_file_it_reads(client, project):
+    uri = await _open(client, project / "imports.rules", MAIN, saved=MAIN)
+    on_import = _position(MAIN, "import shared", 8)
+    found = await client.text_document_definition_async(lsp.DefinitionParams(
+        text_document=_doc(uri), position=on_import))
+    assert found.uri == _uri(project / "shared.rules") and found.range.start.line == 0
+    hover = await client.text_document_hover_async(lsp.HoverParams(
+        text_document=_doc(uri), position=on_import))
+    assert "shared.rules" in hover.contents.value and "declaration" in hover.contents.value
+    [link] = await client.text_document_document_link_async(lsp.DocumentLinkParams(
+        text_document=_doc(uri)))
+    assert link.target == _uri(project / "shared.rules")
+    assert link.range.start == _position(MAIN, "import shared", 0)

@@ -36,6 +36,17 @@ class Analysis:
     def module_of(self, source: Source) -> LoadedModule | None:
         return next((m for m in self.modules if m.source is source), None)
 
+    def imports(self) -> list[tuple[ast.Import, LoadedModule]]:
+        """The file's `import`s that were found, each with the module it reads."""
+        if not self.modules:
+            return []
+        own = self.modules[0]
+        return list(zip(own.import_decls, own.imports))
+
+    def import_at(self, offset: int) -> tuple[ast.Import, LoadedModule] | None:
+        return next(((decl, module) for decl, module in self.imports()
+                     if decl.span.start <= offset <= decl.span.end), None)
+
 
 def analyse(text: str, name: str, path: Path | None = None,
             open_texts: dict[str, str] | None = None) -> Analysis:

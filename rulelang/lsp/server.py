@@ -150,6 +150,20 @@ class RulelangServer(LanguageServer):
                 self._lenses[analysis] = []
         return self._lenses[analysis]
 
+    def import_at(self, uri: str, position: lsp.Position):
+        """The `import` at a position and the module it reads, if the position is on one."""
+        analysis = self.analyses.get(uri)
+        if analysis is None or analysis.source.text != self.workspace.get_text_document(uri).source:
+            return None
+        return analysis.import_at(self.offset(uri, position))
+
+    def file_location(self, module) -> lsp.Location | None:
+        """The start of a module's file (None for a buffer never saved)."""
+        if module.key.startswith("<"):
+            return None
+        start = lsp.Position(line=0, character=0)
+        return lsp.Location(uri=_uri_of_key(module.key), range=lsp.Range(start=start, end=start))
+
     def use_location(self, use: workspace.Use) -> lsp.Location:
         return lsp.Location(uri=_uri_of_key(use.path), range=self.range(use.span))
 
@@ -213,6 +227,13 @@ def build() -> RulelangServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     def hover(ls: RulelangServer, params: lsp.HoverParams) -> lsp.Hover | None:
+        imported = ls.import_at(params.text_document.uri, params.position)
+        if imported is not None:
+            decl, module = imported
+            count = len(module.module.decls) if module.module is not None else 0
+            return lsp.Hover(contents=lsp.MarkupContent(
+                kind=lsp.MarkupKind.Markdown,
+                value=f"module `{module.name}`: {count} declaration(s)"), range=ls.range(decl.span))
         found = ls.place(params.text_document.uri, params.position)
         if found is None:
             return None
@@ -225,11 +246,24 @@ def build() -> RulelangServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
     def definition(ls: RulelangServer, params: lsp.DefinitionParams) -> lsp.Location | None:
+        imported = ls.import_at(params.text_document.uri, params.position)
+        if imported is not None:  # an `import` goes to the file it reads
+            return ls.file_location(imported[1])
         if (found := ls.target_at(params.text_document.uri, params.position)) is None:
             return None
         analysis, place = found
         span = places.definition(analysis.program, place.target)
         return ls.location(span, analysis) if span is not None else None
+
+    @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_LINK)
+    def document_links(ls: RulelangServer, params: lsp.DocumentLinkParams) -> list[lsp.DocumentLink]:
+        """Each `import` as a link to the file it reads."""
+        analysis = ls.analyses.get(params.text_document.uri)
+        if analysis is None:
+            return []
+        return [lsp.DocumentLink(range=ls.range(decl.span), target=location.uri)
+                for decl, module in analysis.imports()
+                if (location := ls.file_location(module)) is not None]
 
     @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
     def references(ls: RulelangServer, params: lsp.ReferenceParams) -> list[lsp.Location] | None:
