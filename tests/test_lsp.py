@@ -864,3 +864,22 @@ async def test_server_an_import_is_a_link_to_the_file_it_reads(client, project):
         text_document=_doc(uri)))
     assert link.target == _uri(project / "shared.rules")
     assert link.range.start == _position(MAIN, "import shared", 0)
+
+
+def test_a_calls_signature_and_the_parameter_being_written(folder):
+    analysis = _analysed(folder)
+    typing = MAIN.replace("older_than(64)", "older_than(")
+    found = completion.signature_at(analysis, typing, typing.index("older_than(") + len("older_than("))
+    assert found.label == "older_than(years: int): bool?" and found.parameters == ("years: int",)
+    assert found.active == 0
+    assert completion.signature_at(analysis, MAIN, MAIN.index("case.age < 18")) is None
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_server_helps_with_a_calls_signature(client, project):
+    uri = await _open(client, project / "signature.rules", MAIN, saved=MAIN)
+    typing = MAIN.replace("older_than(64)", "older_than(")
+    _change(client, uri, typing, 2)
+    help = await client.text_document_signature_help_async(lsp.SignatureHelpParams(
+        text_document=_doc(uri), position=_position(typing, "older_than( cite", len("older_than("))))
+    assert help.signatures[0].label == "older_than(years: int): bool?" and help.active_parameter == 0

@@ -151,6 +151,43 @@ def _in_reach(analysis: Analysis, typed: str) -> list[Completion]:
     return list(found.values())
 
 
+@attrs.frozen
+class Signature:
+    label: str                      # `older_than(years: int): bool?`
+    parameters: tuple[str, ...]     # `years: int`, each a substring of the label
+    active: int                     # the parameter the cursor is in
+
+
+def signature_at(analysis: Analysis, text: str, offset: int) -> Signature | None:
+    """The function whose call the cursor is in (read back to its open bracket in the
+    text as it is now), with the parameter being written."""
+    if analysis.program is None or _in_comment_or_text(text, offset):
+        return None
+    depth, commas = 0, 0
+    for index in range(offset - 1, max(-1, offset - _MAX_BACK * 4), -1):
+        char = text[index]
+        if char in ")]}":
+            depth += 1
+        elif char in "([{":
+            if depth == 0:
+                if char != "(":
+                    return None
+                name = _WORD_BEFORE.search(text[max(0, index - 200):index])
+                decl = _visible(analysis).get(name.group()) if name else None
+                if not isinstance(decl, ast.DefDecl) or decl not in analysis.program.signatures:
+                    return None
+                types, result = analysis.program.signatures[decl]
+                parameters = tuple(f"{p.name.name}: {t}" for p, t in zip(decl.params, types))
+                return Signature(f"{decl.name.name}({', '.join(parameters)}): {result}", parameters,
+                                 min(commas, max(0, len(parameters) - 1)))
+            depth -= 1
+        elif char == "," and depth == 0:
+            commas += 1
+        elif char == "\n" and index > 0 and text[index - 1] == "\n":
+            return None  # a blank line: not inside one call
+    return None
+
+
 def _visible(analysis: Analysis) -> dict:
     """The declarations a name in the file can mean: its own, then its imports'."""
     if not analysis.modules:

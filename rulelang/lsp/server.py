@@ -4,8 +4,8 @@ Each open rule file is analysed (analysis.py: the pipeline's own passes) when it
 opens and on every change, with the deep check on opening and saving; a change
 re-analyses the open files that import it too. Requests are answered from the
 last analysis: hover, go to definition, references and highlights, rename, the
-outline, completion, test verdicts (code lenses), quick fixes, semantic tokens
-and formatting. This module only translates between the protocol and those
+outline, completion, signature help, test verdicts (code lenses), quick fixes,
+semantic tokens, links on imports and formatting. This module only translates between the protocol and those
 answers.
 """
 
@@ -330,6 +330,22 @@ def build() -> RulelangServer:
         return lsp.CompletionList(is_incomplete=False, items=[
             lsp.CompletionItem(label=item.label, kind=lsp.CompletionItemKind[item.kind],
                                detail=item.detail or None) for item in items])
+
+    @server.feature(lsp.TEXT_DOCUMENT_SIGNATURE_HELP,
+                    lsp.SignatureHelpOptions(trigger_characters=["(", ","]))
+    def signature_help(ls: RulelangServer, params: lsp.SignatureHelpParams) -> lsp.SignatureHelp | None:
+        uri = params.text_document.uri
+        analysis = ls.checked.get(uri)
+        if analysis is None:
+            return None
+        text = ls.workspace.get_text_document(uri).source
+        found = completion.signature_at(analysis, text, ls.offset(uri, params.position))
+        if found is None:
+            return None
+        return lsp.SignatureHelp(
+            signatures=[lsp.SignatureInformation(
+                label=found.label, parameters=[lsp.ParameterInformation(label=p) for p in found.parameters])],
+            active_signature=0, active_parameter=found.active)
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
     def code_lens(ls: RulelangServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens] | None:
