@@ -414,7 +414,8 @@ class Policy:
         date = _as_of(as_of)
         if date is None and self.program.input_type is not None and self.program.as_of_field is None:
             raise ArgumentError("the rules' input names no as-of field (`input NAME: TYPE as_of "
-                                "FIELD`), so give the date to decide on: as_of=YYYY-MM-DD")
+                                "FIELD`), so give the date to decide on: as_of=YYYY-MM-DD "
+                                "(--as-of on the command line)")
         return date
 
     def _select(self, names: Iterable[str]) -> list:

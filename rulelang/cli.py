@@ -183,7 +183,7 @@ def run(policy, cases, fmt, out, as_of, assume, explain, agreements, outcomes, h
 
     loaded = _load_or_exit([policy])
     program = loaded.program
-    record_type = _input_type(program, policy, as_of)
+    record_type = _input_type(loaded, policy, as_of)
     fmt = fmt or (_BY_EXTENSION.get(Path(out).suffix.lower(), "jsonl") if out else
                   "terminal" if _use_color(sys.stdout) and not rules else "jsonl")
     if rules and fmt not in ("jsonl", "json", "csv"):
@@ -219,13 +219,18 @@ def _require(module: str, why: str, extra: str) -> None:
         raise click.UsageError(f"{why}: pip install 'rulelang[{extra}]'") from None
 
 
-def _input_type(program, policy: str, as_of=None):
-    if program.input_type is None:
+def _input_type(loaded, policy: str, as_of=None):
+    """The input record type of the loaded rules, which must have one, and a date to
+    decide on (the records' own, or --as-of)."""
+    from rulelang.errors import ArgumentError
+
+    if loaded.program.input_type is None:
         raise click.UsageError(f"{policy} declares no `input` record to evaluate")
-    if as_of is None and program.as_of_field is None:
-        raise click.UsageError(f"{policy}: its input names no as-of field (`input NAME: TYPE "
-                               "as_of FIELD`), so give the date to decide on: --as-of YYYY-MM-DD")
-    return program.input_type
+    try:
+        loaded.decision_date(as_of)
+    except ArgumentError as error:
+        raise click.UsageError(f"{policy}: {error}") from None
+    return loaded.program.input_type
 
 
 def _outcomes(names):
@@ -578,7 +583,7 @@ def explain(policy, case, case_id, as_of, assume, agreements, input_format, rule
 
     loaded = _load_or_exit([policy])
     program = loaded.program
-    record_type = _input_type(program, policy, as_of)
+    record_type = _input_type(loaded, policy, as_of)
     options = Options(as_of=as_of, assume=assume, agreements=_choose(loaded, agreements), trace=True,
                       case=case_id, limit=1,
                       rules=_rule_names(loaded, rules) or tuple(loaded.rules_read_by(agreements))
@@ -712,7 +717,7 @@ def report(policy, cases, out, group_by, as_of, assume, agreements, hide_not_in_
     _require("plotly.graph_objects", "the report needs plotly", "report")
     loaded = _load_or_exit([policy])
     program = loaded.program
-    record_type = _input_type(program, policy, as_of)
+    record_type = _input_type(loaded, policy, as_of)
     grouping = _grouping(group_by or (), record_type)
     options = Options(as_of=as_of, assume=assume, agreements=_choose(loaded, agreements),
                       hide_not_in_force=hide_not_in_force)
@@ -763,7 +768,8 @@ def web(policy, host, port, open_browser) -> None:
               help="Speak over standard input and output (the only way; editors pass it).")
 def lsp(stdio) -> None:
     """The language server, for editors: diagnostics as you type, hover, go to
-    definition, references, the outline, completion and formatting (docs/editors.md)."""
+    definition, references and rename, completion, test verdicts, quick fixes,
+    colours and formatting (docs/editors.md)."""
     _require("pygls", "the language server needs pygls", "lsp")
     from rulelang.lsp.server import main as serve
 

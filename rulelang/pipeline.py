@@ -90,15 +90,21 @@ def deeply_checked(refs: list[resolve.ModuleRef], diags: Diagnostics,
     """As `checked`, and when the rules have no error, the solver's warnings too
     (rulelang/analysis: agreements that can never apply, exceptions that can never
     hold or hold for everyone, exceptions that can conflict). Needs z3."""
-    from rulelang.analysis import analyse
-
     program = checked(refs, diags, import_roots)
     if program is None or diags.has_errors:
         return program
-    core = lowered(program, diags)
-    for warning in analyse(core) if core is not None else ():
+    for warning in solver_warnings(program, diags):
         diags.add(warning)
     return program
+
+
+def solver_warnings(program: Program, diags: Diagnostics) -> list:
+    """The deep check's warnings on a checked program without errors (lowered first;
+    none when it cannot be). Needs z3 (ImportError otherwise)."""
+    from rulelang.analysis import analyse
+
+    core = lowered(program, diags)
+    return analyse(core) if core is not None else []
 
 
 def lowered(program: Program, diags: Diagnostics):

@@ -27,17 +27,10 @@ from rulelang.lsp.positions import UTF8, UTF16, UTF32, LineIndex
 from rulelang.resources import stdlib_dir
 from rulelang.syntax import ast
 from rulelang.syntax.parse import keywords
+from test_checker_reporting import SCHEMA as CHECKER_SCHEMA
 
-SHARED = """\
-enum Entry { port_of_entry, between_ports }
-
-record Case {
-  id: text
-  age: int?
-  entry: Entry?
-  claim_date: date
-}
-"""
+# the checker tests' record, in a file of its own (main.rules declares the input)
+SHARED = CHECKER_SCHEMA.lstrip("\n").replace("input case: Case as_of claim_date\n", "")
 
 MAIN = """\
 import shared

@@ -15,7 +15,7 @@ from pathlib import Path
 import attrs
 
 from rulelang.diagnostics import Diagnostic, Diagnostics, Label, Severity
-from rulelang.pipeline import checked_modules, lowered
+from rulelang.pipeline import checked_modules, solver_warnings
 from rulelang.semantics import program as P
 from rulelang.semantics.resolve import LoadedModule, ModuleRef, all_modules
 from rulelang.span import Source, Span
@@ -71,12 +71,9 @@ def deepened(analysis: Analysis) -> Analysis:
     if analysis.program is None or any(d.is_error for d in analysis.diagnostics):
         return analysis
     try:
-        from rulelang.analysis import analyse as solve
+        found = solver_warnings(analysis.program, Diagnostics())
     except ImportError:  # the [analysis] extra is not installed
         return analysis
-    try:
-        core = lowered(analysis.program, Diagnostics())
-        found = solve(core) if core is not None else []
     except Exception:  # noqa: BLE001 - the solver's or rulelang's bug: the file keeps its check
         _LOG.exception("the deep check of %s failed", analysis.source.name)
         return analysis

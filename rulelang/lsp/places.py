@@ -225,42 +225,28 @@ def _member_names(owner) -> list:
 def references(program: P.Program, target, modules: list) -> list[Span]:
     """Every place in `modules` (ASTs) that names the target, its declaration
     included, in text order per module."""
-    found: list[Span] = []
-    for module in modules:
-        _collect(program, module, target, [], found)
-    return found
+    return [span for module in modules for span, named in _named(program, module) if named == target]
 
 
 def named_places(program: P.Program, module: ast.Module, names: set[str]) -> list[tuple[Span, object]]:
     """(span, target) of every place in `module` written as one of `names` that
     names something (a rename's check: these are the places whose meaning a new
     name could change)."""
-    found: list = []
+    return list(_named(program, module, names))
 
-    def visit(node, path) -> None:
+
+def _named(program, module: ast.Module, names: set[str] | None = None) -> Iterator:
+    """(span, target) of each name written in the module (those in `names`, if
+    given) and what it denotes, in text order."""
+    def visit(node, path):
         path.append(node)
         for child in _children(node):
-            text = getattr(child, "name", None) if isinstance(child, (ast.Ident, ast.Name,
-                                                                      ast.NamedType)) else None
-            if text in names:
+            if isinstance(child, (ast.Ident, ast.Name, ast.NamedType)) and \
+                    (names is None or child.name in names):
                 target = _target(program, child, node, path + [child])
                 if target is not None:
-                    found.append((child.span, target))
-            visit(child, path)
+                    yield child.span, target
+            yield from visit(child, path)
         path.pop()
 
-    visit(module, [])
-    return found
-
-
-def _collect(program, node, target, path, found) -> None:
-    path.append(node)
-    for child in _children(node):
-        if isinstance(child, ast.Ident):
-            if _target(program, child, node, path + [child]) == target:
-                found.append(child.span)
-        elif isinstance(child, (ast.Name, ast.NamedType)) and \
-                _target(program, child, node, path + [child]) == target:
-            found.append(child.span)
-        _collect(program, child, target, path, found)
-    path.pop()
+    return visit(module, [])

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rulelang.lsp import places
 from rulelang.lsp.analysis import Analysis, analyse
-from rulelang.lsp.workspace import path_of, uses
+from rulelang.lsp.workspace import path_of, text_of, uses
 from rulelang.resources import stdlib_dir
 from rulelang.span import Span
 from rulelang.syntax.parse import keywords
@@ -102,7 +102,7 @@ def _check_meaning_kept(edits: Edits, declared_at: tuple[str, int], old_name: st
     for path in files:  # files that may now see two declarations of the new name, or a new one
         key = str(path)
         if key not in watched:
-            text = texts.get(key) if key in texts else _read(path)
+            text = text_of(path, texts)
             if text is not None and new_name in text:
                 watched[key] = text
 
@@ -150,13 +150,6 @@ def _analysed(key: str, text: str, texts: dict[str, str]) -> Analysis:
     if key.startswith("<"):  # a buffer never saved: analysed under its URI, as the server does
         return analyse(text, key[1:-1], None, texts)
     return analyse(text, key, Path(key), texts)
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except (OSError, ValueError):
-        return None
 
 
 def _shown(key: str) -> str:

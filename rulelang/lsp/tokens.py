@@ -13,7 +13,8 @@ from rulelang.lsp import places
 from rulelang.lsp.analysis import Analysis
 from rulelang.semantics.types import PRIMITIVES
 from rulelang.syntax import ast
-from rulelang.syntax.lexing import every_token, is_blank, literal_words
+from rulelang.syntax.lexing import every_token, is_blank
+from rulelang.syntax.parse import keywords
 
 # the protocol's standard token types and modifiers, in the order of the legend
 TYPES = ("namespace", "type", "struct", "enum", "enumMember", "event", "function", "variable",
@@ -40,7 +41,7 @@ def semantic_tokens(analysis: Analysis) -> list[Token]:
         lexed = every_token(analysis.source.text)
     except UnexpectedInput:  # it parsed, so it lexes; but never fail an editor's request
         return []
-    words = literal_words()
+    words = set(keywords())
     found = []
     for token in lexed:
         if is_blank(token) or token.type == "_NL":
@@ -52,7 +53,7 @@ def semantic_tokens(analysis: Analysis) -> list[Token]:
             named = _name(analysis, start)
             if named is not None:
                 found.append(Token(start, end, *named))
-        elif words.get(token.type, "").isidentifier():
+        elif token.value in words:
             found.append(Token(start, end, "keyword"))
     return found
 

@@ -67,13 +67,8 @@ def uses(analysis: Analysis, target, files: list[Path], texts: dict[str, str],
         key = str(path)
         if key in analysis.files:
             continue  # read by the analysis itself: its uses are counted
-        text = texts.get(key)
-        if text is None:
-            try:
-                text = path.read_text(encoding="utf-8-sig")
-            except (OSError, ValueError):
-                continue
-        if declared.text not in text:
+        text = text_of(path, texts)
+        if text is None or declared.text not in text:
             continue
         other = analyse(text, key, path, texts)
         if other.program is None and unchecked is not None:
@@ -87,6 +82,17 @@ def uses(analysis: Analysis, target, files: list[Path], texts: dict[str, str],
         for span in places.references(other.program, place.target, [other.module]):
             found.setdefault((key, span.start), Use(key, span))
     return list(found.values())
+
+
+def text_of(path: Path, texts: dict[str, str]) -> str | None:
+    """A file's text as the editor holds it if it is open, else as it is on disk
+    (None when it cannot be read)."""
+    if str(path) in texts:
+        return texts[str(path)]
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, ValueError):
+        return None
 
 
 def path_of(analysis: Analysis, span: Span) -> str:

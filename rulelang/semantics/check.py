@@ -20,7 +20,7 @@ from typing import Iterable
 import attrs
 
 from rulelang import countries
-from rulelang.diagnostics import Diagnostics, Label, did_you_mean, suggest
+from rulelang.diagnostics import Diagnostics, Label, Suggestion, suggest
 from rulelang.semantics import program as P
 from rulelang.semantics import types as T
 from rulelang.semantics.clauses import ClauseChecker
@@ -265,11 +265,10 @@ class Checker:
             return T.ERROR
         candidates = list(T.PRIMITIVES) + ["set", "list"] + [
             n for n in scope.names() if isinstance(scope.lookup(n)[0], (ast.EnumDecl, ast.RecordDecl))]
-        fallback = _TYPE_ALIASES.get(name.lower())
-        self.diags.error("RL0106", f"unknown type `{name}`", texpr.span,
-                         # a fix replaces the span: `lst<int>`'s is more than its name
-                         suggestion=suggest(name, candidates, fallback) if not texpr.args else None,
-                         help=did_you_mean(name, candidates) or fallback)
+        suggestion = suggest(name, candidates, _TYPE_ALIASES.get(name.lower()))
+        if texpr.args:  # a fix replaces the span, and `lst<int>`'s is more than its name
+            suggestion = Suggestion(suggestion.help)
+        self.diags.error("RL0106", f"unknown type `{name}`", texpr.span, suggestion=suggestion)
         return T.ERROR
 
     # ---- the types of definitions (asked for before or after they are checked) --------------

@@ -25,8 +25,3 @@ def every_token(text: str) -> list:
 def is_blank(token) -> bool:
     return token.type != "COMMENT" and token.type in _lexer().lexer_conf.ignore
 
-
-def literal_words() -> dict[str, str]:
-    """terminal name -> the word or symbol it stands for (`RULE` -> `rule`)."""
-    return {t.name: t.pattern.value for t in _lexer().terminals
-            if isinstance(t.pattern, lark.lexer.PatternStr)}

@@ -46,20 +46,15 @@ def decide(policy: api.Policy, body: object) -> tuple[int, dict]:
         return 400, {"error": str(error)}
     except RuleEvaluationError as error:  # valid rules and record, e.g. exceptions in conflict
         return 200, {"error": str(error), "decisions": [], "facts": []}
-    titles = _titles(policy)
+    agreements = {a.name: a for a in policy.program.agreements}
     ordered = sorted(decisions, key=lambda d: (ORDER.index(d.outcome), d.agreement))
     return 200, {
         "decisions": [{**d.to_json(trace=True), "label": LABELS[d.outcome], "reason": reason(d),
-                       "title": titles.get(d.agreement, {}).get("", d.agreement),
-                       "exception_titles": titles.get(d.agreement, {})} for d in ordered],
+                       "title": agreements[d.agreement].title or d.agreement,
+                       "exception_titles": {e.name: e.title for e in agreements[d.agreement].all_exceptions
+                                            if e.title}} for d in ordered],
         "facts": [{"fact": fact, "uses": uses} for fact, uses in facts_to_collect(list(decisions))],
         "warnings": list(decisions.warnings)}
-
-
-def _titles(policy: api.Policy) -> dict[str, dict[str, str]]:
-    """agreement -> {"": its title, exception: its title}."""
-    return {a.name: {"": a.title or a.name, **{e.name: e.title for e in a.all_exceptions if e.title}}
-            for a in policy.program.agreements}
 
 
 def check(body: object) -> tuple[int, dict]:
